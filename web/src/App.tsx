@@ -1,0 +1,40 @@
+import type { ConfigResult } from './config';
+import { getSupabase } from './lib/supabase';
+import { DemoPage } from './pages/DemoPage';
+import { JobberCallbackPage } from './pages/JobberCallbackPage';
+import { JobberClaimPage } from './pages/JobberClaimPage';
+
+export function ConfigErrorPage({ message }: { message: string }) {
+  return (
+    <main className="app app-narrow">
+      <h1>Blipp cannot start</h1>
+      <p className="app-error" role="alert">
+        {message}
+      </p>
+    </main>
+  );
+}
+
+/** Routing by path: the dashboard demo, the OAuth callback page and the Marketplace claim screen. */
+export function App({ config, pathname, origin }: { config: ConfigResult; pathname: string; origin: string }) {
+  const path = pathname.replace(/\/+$/, '') || '/';
+  // The callback page only talks to its opener, so it works even without Supabase settings.
+  if (path === '/jobber/callback') return <JobberCallbackPage appOrigin={config.ok ? config.config.appOrigin : origin} />;
+  if (!config.ok) return <ConfigErrorPage message={config.message} />;
+  const supabase = getSupabase(config.config);
+  switch (path) {
+    case '/':
+      return <DemoPage supabase={supabase} appOrigin={config.config.appOrigin} />;
+    case '/jobber/claim':
+      return <JobberClaimPage supabase={supabase} />;
+    default:
+      return (
+        <main className="app app-narrow">
+          <h1>Page not found</h1>
+          <p>
+            <a href="/">Back to Blipp</a>
+          </p>
+        </main>
+      );
+  }
+}

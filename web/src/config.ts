@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+export interface WebConfig {
+  supabaseUrl: string;
+  supabaseAnonKey: string;
+  /** The dashboard origin: where the Jobber callback page lives and the only origin whose messages we trust. */
+  appOrigin: string;
+}
+
+export type ConfigResult = { ok: true; config: WebConfig } | { ok: false; message: string };
+
+const urlSchema = z.url({ protocol: /^https?$/ });
+
+/**
+ * Validates the Vite environment once, naming the variable that is missing or wrong so the page can say
+ * exactly what to fix.
+ */
+export function readConfig(
+  env: Record<string, unknown> = import.meta.env,
+  origin: string = window.location.origin,
+): ConfigResult {
+  const url = env['VITE_SUPABASE_URL'];
+  const key = env['VITE_SUPABASE_ANON_KEY'];
+  if (typeof url !== 'string' || url.trim() === '') {
+    return { ok: false, message: 'VITE_SUPABASE_URL is not set. Start Vite with VITE_SUPABASE_URL=<your Supabase URL>.' };
+  }
+  if (!urlSchema.safeParse(url.trim()).success) {
+    return { ok: false, message: `VITE_SUPABASE_URL must be an http(s) URL, got "${url}".` };
+  }
+  if (typeof key !== 'string' || key.trim() === '') {
+    return { ok: false, message: 'VITE_SUPABASE_ANON_KEY is not set. Start Vite with VITE_SUPABASE_ANON_KEY=<your anon key>.' };
+  }
+  return { ok: true, config: { supabaseUrl: url.trim().replace(/\/+$/, ''), supabaseAnonKey: key.trim(), appOrigin: origin } };
+}

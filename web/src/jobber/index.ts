@@ -1,0 +1,10 @@
+export { JobberConnectionCard, JobberConnectionCardView, announce, syncProgressText, webhookHealthText } from './JobberConnectionCard';
+export type { JobberConnectionCardProps, JobberConnectionCardViewProps } from './JobberConnectionCard';
+export { useJobberConnection, POPUP_FEATURES, POPUP_NAME } from './useJobberConnection';
+export type { BusyAction, JobberConnection, JobberSupabase, UseJobberConnectionOptions } from './useJobberConnection';
+export { canManageConnection, deriveCardState } from './state';
+export type { CardState, Role } from './state';
+export { parseStatusJson, parseStatusRow, statusFromRow } from './status';
+export type { JobberStatus, JobberStatusRow, ConnectionStatus, SyncKind, SyncState } from './status';
+export { parseJobberMessage, describeError } from './messages';
+export type { JobberMessage } from './messages';
