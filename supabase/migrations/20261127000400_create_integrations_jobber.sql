@@ -10,7 +10,7 @@ create table public.integrations_jobber (
   token_refreshed_at timestamptz,
   refresh_failures integer not null default 0,
   refresh_retry_at timestamptz,
-  account_id text unique,
+  account_id text,
   account_name text,
   connection_status text not null default 'pending'
     check (connection_status in ('pending', 'connected', 'disconnected', 'error')),
@@ -35,6 +35,10 @@ create table public.integrations_jobber (
     or (access_token_secret_id is null and refresh_token_secret_id is null)
   )
 );
+-- One Jobber account belongs to at most one business at a time; a disconnected row keeps the id
+-- for history but no longer claims the account.
+create unique index integrations_jobber_live_account_idx on public.integrations_jobber (account_id)
+  where connection_status <> 'disconnected';
 create index integrations_jobber_token_expiry_idx on public.integrations_jobber (token_expires_at)
   where connection_status = 'connected';
 

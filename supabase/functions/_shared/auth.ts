@@ -53,14 +53,20 @@ export function bearerToken(req: Request): string | null {
  * the project's JWKS. Requires a UUID `sub` and `role: "authenticated"`, so anon and
  * service-role keys cannot act as a user.
  */
-export async function verifyUserJwt(req: Request, config: AuthConfig, deps: VerifyUserDeps = {}): Promise<VerifiedUser> {
+export async function verifyUserJwt(
+  req: Request,
+  config: AuthConfig,
+  deps: VerifyUserDeps = {},
+): Promise<VerifiedUser> {
   const token = bearerToken(req);
   if (!token) throw unauthenticated("Sign in again: the request has no bearer access token.");
   let payload: JWTPayload;
   try {
     payload = await verifyJwt(token, config, deps);
   } catch (err) {
-    if (err instanceof joseErrors.JWTExpired) throw unauthenticated("Sign in again: the access token has expired.");
+    if (err instanceof joseErrors.JWTExpired) {
+      throw unauthenticated("Sign in again: the access token has expired.");
+    }
     // A bad signature, wrong algorithm or an unreachable JWKS all mean "cannot verify": 401.
     throw unauthenticated();
   }
@@ -80,7 +86,10 @@ async function verifyJwt(token: string, config: AuthConfig, deps: VerifyUserDeps
     ...(deps.now ? { currentDate: deps.now() } : {}),
   };
   if (config.jwtSecret !== null) {
-    const { payload } = await jwtVerify(token, encoder.encode(config.jwtSecret), { ...common, algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(token, encoder.encode(config.jwtSecret), {
+      ...common,
+      algorithms: ["HS256"],
+    });
     return payload;
   }
   const jwks = deps.jwks ?? createJwks(config, deps.fetchJwks);

@@ -21,7 +21,12 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
 }
 
 Deno.test("verifyUserJwt accepts a signed-in user's HS256 token", async () => {
-  const token = await hs256Jwt({ sub: USER, role: "authenticated", aud: "authenticated", email: "owner@demo.test" });
+  const token = await hs256Jwt({
+    sub: USER,
+    role: "authenticated",
+    aud: "authenticated",
+    email: "owner@demo.test",
+  });
   const user = await verifyUserJwt(withAuth({ Authorization: `Bearer ${token}` }), testConfig());
   assert.equal(user.userId, USER);
   assert.equal(user.claims.email, "owner@demo.test");
@@ -39,7 +44,11 @@ Deno.test("verifyUserJwt rejects missing, malformed, expired and wrongly signed 
         expiresAt: new Date(Date.now() - 3600_000),
       })}`,
     }, /has expired/],
-    [{ Authorization: `Bearer ${await hs256Jwt({ sub: USER, role: "authenticated" }, { secret: "x".repeat(40) })}` }, /missing, expired or invalid/],
+    [{
+      Authorization: `Bearer ${await hs256Jwt({ sub: USER, role: "authenticated" }, {
+        secret: "x".repeat(40),
+      })}`,
+    }, /missing, expired or invalid/],
   ];
   for (const [headers, message] of cases) {
     const err = await rejection(verifyUserJwt(withAuth(headers), config));
@@ -51,7 +60,12 @@ Deno.test("verifyUserJwt rejects missing, malformed, expired and wrongly signed 
 
 Deno.test("verifyUserJwt refuses anon and service-role tokens and tokens without a user id", async () => {
   const config = testConfig();
-  for (const claims of [{ role: "anon", sub: USER }, { role: "service_role", sub: USER }, { role: "authenticated", sub: "admin" }]) {
+  for (
+    const claims of [{ role: "anon", sub: USER }, { role: "service_role", sub: USER }, {
+      role: "authenticated",
+      sub: "admin",
+    }]
+  ) {
     const token = await hs256Jwt(claims);
     const err = await rejection(verifyUserJwt(withAuth({ Authorization: `Bearer ${token}` }), config));
     assert.equal(err.code, "unauthenticated");
@@ -60,8 +74,12 @@ Deno.test("verifyUserJwt refuses anon and service-role tokens and tokens without
 
 Deno.test("verifyUserJwt refuses an alg:none token", async () => {
   const header = btoa(JSON.stringify({ alg: "none", typ: "JWT" })).replace(/=+$/, "");
-  const payload = btoa(JSON.stringify({ sub: USER, role: "authenticated", exp: Math.floor(Date.now() / 1000) + 600 })).replace(/=+$/, "");
-  const err = await rejection(verifyUserJwt(withAuth({ Authorization: `Bearer ${header}.${payload}.` }), testConfig()));
+  const payload = btoa(
+    JSON.stringify({ sub: USER, role: "authenticated", exp: Math.floor(Date.now() / 1000) + 600 }),
+  ).replace(/=+$/, "");
+  const err = await rejection(
+    verifyUserJwt(withAuth({ Authorization: `Bearer ${header}.${payload}.` }), testConfig()),
+  );
   assert.equal(err.code, "unauthenticated");
 });
 
@@ -88,7 +106,10 @@ Deno.test("verifyUserJwt uses the project's JWKS when no JWT secret is configure
 Deno.test("verifyUserJwt answers 401 when the JWKS cannot be fetched", async () => {
   const config = testConfig({ JWT_SECRET: undefined });
   const { privateKey } = await generateKeyPair("ES256");
-  const token = await new SignJWT({ sub: USER, role: "authenticated" }).setProtectedHeader({ alg: "ES256", kid: "k" })
+  const token = await new SignJWT({ sub: USER, role: "authenticated" }).setProtectedHeader({
+    alg: "ES256",
+    kid: "k",
+  })
     .setExpirationTime("10m").sign(privateKey);
   const err = await rejection(verifyUserJwt(withAuth({ Authorization: `Bearer ${token}` }), config, {
     fetchJwks: stubFetch(() => new Response("down", { status: 503 })),
@@ -105,7 +126,9 @@ Deno.test("verifyServiceRole accepts the service key as bearer or apikey", async
 Deno.test("verifyServiceRole accepts an HS256 service_role JWT only when the secret is set", async () => {
   const token = await hs256Jwt({ role: "service_role" });
   await verifyServiceRole(withAuth({ Authorization: `Bearer ${token}` }), testConfig());
-  const err = await rejection(verifyServiceRole(withAuth({ Authorization: `Bearer ${token}` }), testConfig({ JWT_SECRET: undefined })));
+  const err = await rejection(
+    verifyServiceRole(withAuth({ Authorization: `Bearer ${token}` }), testConfig({ JWT_SECRET: undefined })),
+  );
   assert.equal(err.status, 401);
 });
 

@@ -37,7 +37,10 @@ export const DEFAULTS = {
 } as const;
 
 // An empty variable (`FOO=` in a .env file) means "not set", so defaults still apply.
-const optional = z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.string().optional());
+const optional = z.preprocess(
+  (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+  z.string().optional(),
+);
 const required = z.preprocess(
   (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
   z.string({ error: (iss) => (iss.input === undefined ? "is required" : "must be a string") }),
@@ -69,7 +72,10 @@ function httpUrl(variable: string, value: string, quote = true): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(variable, quote ? `must be an http(s) URL, got ${JSON.stringify(value)}` : "must be an http(s) URL");
+    throw new ConfigError(
+      variable,
+      quote ? `must be an http(s) URL, got ${JSON.stringify(value)}` : "must be an http(s) URL",
+    );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ConfigError(variable, `must use http or https, got ${JSON.stringify(url.protocol)}`);
@@ -89,7 +95,10 @@ function parseOrigin(variable: string, value: string): string {
   const url = httpUrl(variable, value);
   // A bare origin (optionally with one trailing slash) is all CORS and postMessage can use.
   if (url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
-    throw new ConfigError(variable, `must be an origin such as https://app.example.com with no path, got ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      variable,
+      `must be an origin such as https://app.example.com with no path, got ${JSON.stringify(value)}`,
+    );
   }
   return url.origin;
 }
@@ -98,7 +107,10 @@ function parseVersion(value: string): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   const date = match ? new Date(`${value}T00:00:00Z`) : null;
   if (!match || !date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
-    throw new ConfigError("JOBBER_GRAPHQL_VERSION", `must be a date like 2025-04-16, got ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      "JOBBER_GRAPHQL_VERSION",
+      `must be a date like 2025-04-16, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

@@ -34,11 +34,15 @@ Deno.test("uses real Jobber when JOBBER_API_BASE says so, without a trailing sla
 });
 
 Deno.test("names the missing variable", () => {
-  for (const name of ["JOBBER_CLIENT_SECRET", "SUPABASE_URL", "SUPABASE_DB_URL", "SUPABASE_SERVICE_ROLE_KEY"]) {
+  for (
+    const name of ["JOBBER_CLIENT_SECRET", "SUPABASE_URL", "SUPABASE_DB_URL", "SUPABASE_SERVICE_ROLE_KEY"]
+  ) {
     assert.throws(() => loadConfig(testEnv({ [name]: undefined })), {
       message: `Invalid configuration: ${name} is required`,
     });
-    assert.throws(() => loadConfig(testEnv({ [name]: "   " })), { message: `Invalid configuration: ${name} is required` });
+    assert.throws(() => loadConfig(testEnv({ [name]: "   " })), {
+      message: `Invalid configuration: ${name} is required`,
+    });
   }
 });
 
@@ -51,30 +55,50 @@ Deno.test("rejects a client secret pasted with whitespace, without echoing it", 
     }
     throw new Error("expected a failure");
   })();
-  assert.match(err.message, /^Invalid configuration: JOBBER_CLIENT_SECRET has leading or trailing whitespace/);
+  assert.match(
+    err.message,
+    /^Invalid configuration: JOBBER_CLIENT_SECRET has leading or trailing whitespace/,
+  );
   assert.equal(err.message.includes("abc123"), false);
 });
 
 Deno.test("uses an explicit redirect URI byte for byte but refuses surrounding whitespace", () => {
   const uri = "https://proj.supabase.co/functions/v1/jobber-callback";
   assert.equal(loadConfig(testEnv({ JOBBER_REDIRECT_URI: uri })).jobberRedirectUri, uri);
-  assert.throws(() => loadConfig(testEnv({ JOBBER_REDIRECT_URI: `${uri}\n` })), /JOBBER_REDIRECT_URI has leading or trailing whitespace/);
+  assert.throws(
+    () => loadConfig(testEnv({ JOBBER_REDIRECT_URI: `${uri}\n` })),
+    /JOBBER_REDIRECT_URI has leading or trailing whitespace/,
+  );
 });
 
 Deno.test("APP_ORIGIN must be a bare origin", () => {
-  assert.equal(loadConfig(testEnv({ APP_ORIGIN: "https://app.blipp.test/" })).appOrigin, "https://app.blipp.test");
+  assert.equal(
+    loadConfig(testEnv({ APP_ORIGIN: "https://app.blipp.test/" })).appOrigin,
+    "https://app.blipp.test",
+  );
   assert.throws(
     () => loadConfig(testEnv({ APP_ORIGIN: "https://app.blipp.test/dashboard" })),
-    { message: 'Invalid configuration: APP_ORIGIN must be an origin such as https://app.example.com with no path, got "https://app.blipp.test/dashboard"' },
+    {
+      message:
+        'Invalid configuration: APP_ORIGIN must be an origin such as https://app.example.com with no path, got "https://app.blipp.test/dashboard"',
+    },
   );
-  assert.throws(() => loadConfig(testEnv({ APP_ORIGIN: "not a url" })), /APP_ORIGIN must be an http\(s\) URL/);
+  assert.throws(
+    () => loadConfig(testEnv({ APP_ORIGIN: "not a url" })),
+    /APP_ORIGIN must be an http\(s\) URL/,
+  );
 });
 
 Deno.test("JOBBER_GRAPHQL_VERSION must be a real YYYY-MM-DD date", () => {
-  assert.equal(loadConfig(testEnv({ JOBBER_GRAPHQL_VERSION: "2024-06-10" })).jobberGraphqlVersion, "2024-06-10");
+  assert.equal(
+    loadConfig(testEnv({ JOBBER_GRAPHQL_VERSION: "2024-06-10" })).jobberGraphqlVersion,
+    "2024-06-10",
+  );
   for (const bad of ["2025-4-16", "2025-02-30", "latest"]) {
     assert.throws(() => loadConfig(testEnv({ JOBBER_GRAPHQL_VERSION: bad })), {
-      message: `Invalid configuration: JOBBER_GRAPHQL_VERSION must be a date like 2025-04-16, got ${JSON.stringify(bad)}`,
+      message: `Invalid configuration: JOBBER_GRAPHQL_VERSION must be a date like 2025-04-16, got ${
+        JSON.stringify(bad)
+      }`,
     });
   }
 });
@@ -88,7 +112,10 @@ Deno.test("SUPABASE_DB_URL must be a postgres URL and is never quoted back", () 
     }
     throw new Error("expected a failure");
   })();
-  assert.equal(err.message, "Invalid configuration: SUPABASE_DB_URL must be a postgres:// or postgresql:// connection URL");
+  assert.equal(
+    err.message,
+    "Invalid configuration: SUPABASE_DB_URL must be a postgres:// or postgresql:// connection URL",
+  );
 });
 
 Deno.test("JWT_SECRET takes precedence over SUPABASE_JWT_SECRET", () => {

@@ -55,7 +55,11 @@ export async function applySession(tx: TransactionSql, session: SessionSettings)
   `;
 }
 
-async function runAs<T>(sql: Sql, session: SessionSettings, fn: (tx: TransactionSql) => Promise<T>): Promise<T> {
+async function runAs<T>(
+  sql: Sql,
+  session: SessionSettings,
+  fn: (tx: TransactionSql) => Promise<T>,
+): Promise<T> {
   const result = await sql.begin(async (tx) => {
     await applySession(tx, session);
     return await fn(tx);

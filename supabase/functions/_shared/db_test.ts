@@ -25,7 +25,10 @@ const USER = "0f8c3a5e-2d4b-4f6a-8e1c-9b7d5a3c1e2f";
 
 Deno.test("asUser sets role authenticated and the JWT claims transaction-locally, before the work", async () => {
   const { sql, queries } = fakeSql();
-  const result = await asUser(sql, { userId: USER, claims: { sub: USER, role: "authenticated", email: "o@demo.test" } }, async (tx: TransactionSql) => {
+  const result = await asUser(sql, {
+    userId: USER,
+    claims: { sub: USER, role: "authenticated", email: "o@demo.test" },
+  }, async (tx: TransactionSql) => {
     await tx`select 1`;
     return "done";
   });
@@ -36,13 +39,20 @@ Deno.test("asUser sets role authenticated and the JWT claims transaction-locally
   assert.match(settings!.text, /set_config\('request\.jwt\.claims', \$, true\)/);
   assert.match(settings!.text, /set_config\('request\.jwt\.claim\.sub', \$, true\)/);
   assert.equal(settings!.values[0], "authenticated");
-  assert.deepEqual(JSON.parse(String(settings!.values[1])), { sub: USER, role: "authenticated", email: "o@demo.test" });
+  assert.deepEqual(JSON.parse(String(settings!.values[1])), {
+    sub: USER,
+    role: "authenticated",
+    email: "o@demo.test",
+  });
   assert.equal(settings!.values[2], USER);
   assert.equal(work!.text, "select 1");
 });
 
 Deno.test("userSession takes sub and role from the verified identity, not from other claims", () => {
-  const session = userSession({ userId: USER, claims: { sub: "someone-else", role: "service_role" } as never });
+  const session = userSession({
+    userId: USER,
+    claims: { sub: "someone-else", role: "service_role" } as never,
+  });
   assert.equal(session.role, "authenticated");
   assert.equal(session.claims.sub, USER);
   assert.equal(session.claims.role, "authenticated");

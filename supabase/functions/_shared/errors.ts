@@ -68,7 +68,9 @@ export const notConnected = (message = "This business is not connected to Jobber
   new AppError("not_connected", message);
 export const jobberError = (message: string, cause?: unknown) =>
   new AppError("jobber_error", message, { cause });
-export const jobberUnavailable = (message = "Jobber could not be reached; try again in a minute.", cause?: unknown) =>
-  new AppError("jobber_unavailable", message, { cause });
+export const jobberUnavailable = (
+  message = "Jobber could not be reached; try again in a minute.",
+  cause?: unknown,
+) => new AppError("jobber_unavailable", message, { cause });
 export const internalError = (message = "Something went wrong on our side; try again later.") =>
   new AppError("internal_error", message);

@@ -169,7 +169,9 @@ export function serveFunction(options: ServeOptions, handler: Handler): (req: Re
     if (method === "OPTIONS") {
       response = preflightResponse(options.appOrigin, methods);
     } else if (!methods.includes(method)) {
-      response = errorResponse(methodNotAllowed(method, methods), { Allow: [...methods, "OPTIONS"].join(", ") });
+      response = errorResponse(methodNotAllowed(method, methods), {
+        Allow: [...methods, "OPTIONS"].join(", "),
+      });
     } else {
       try {
         response = await handler(req, { requestId, log });
@@ -188,7 +190,11 @@ export function serveFunction(options: ServeOptions, handler: Handler): (req: Re
 
     const finished = withHeaders(response, { ...cors, "x-request-id": requestId });
     if (method !== "OPTIONS") {
-      log.info("request_finished", { method, status: finished.status, duration_ms: now().getTime() - started });
+      log.info("request_finished", {
+        method,
+        status: finished.status,
+        duration_ms: now().getTime() - started,
+      });
     }
     return finished;
   };
@@ -198,5 +204,9 @@ export function serveFunction(options: ServeOptions, handler: Handler): (req: Re
 function withHeaders(response: Response, headers: HeadersRecord): Response {
   const merged = new Headers(response.headers);
   for (const [k, v] of Object.entries(headers)) merged.set(k, v);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: merged });
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: merged,
+  });
 }

@@ -6,7 +6,8 @@ import { createLogger } from "./log.ts";
 
 const ORIGIN = "http://localhost:5173";
 const BUSINESS = "7d3f8a52-4c1e-4b8e-9a51-2f0c6f1d9e21";
-const bodySchema = z.object({ business_id: z.uuid(), mode: z.enum(["full", "incremental"]).optional() }).strict();
+const bodySchema = z.object({ business_id: z.uuid(), mode: z.enum(["full", "incremental"]).optional() })
+  .strict();
 
 function post(body: BodyInit | null, headers: Record<string, string> = {}) {
   return new Request("http://fn.test/jobber-sync", { method: "POST", body, headers });
@@ -65,17 +66,30 @@ Deno.test("readJsonBody names the field that is wrong", async () => {
   const missing = await errorOf(readJsonBody(post(""), bodySchema));
   assert.equal(missing.message, "business_id is required");
 
-  const wrongMode = await errorOf(readJsonBody(post(JSON.stringify({ business_id: BUSINESS, mode: "fast" })), bodySchema));
+  const wrongMode = await errorOf(
+    readJsonBody(post(JSON.stringify({ business_id: BUSINESS, mode: "fast" })), bodySchema),
+  );
   assert.equal(wrongMode.message, 'mode must be one of "full", "incremental"');
 
-  const extra = await errorOf(readJsonBody(post(JSON.stringify({ business_id: BUSINESS, admin: true })), bodySchema));
+  const extra = await errorOf(
+    readJsonBody(post(JSON.stringify({ business_id: BUSINESS, admin: true })), bodySchema),
+  );
   assert.equal(extra.message, 'Unknown field "admin"');
 });
 
 Deno.test("readJsonBody rejects malformed JSON and non-objects", async () => {
-  assert.equal((await errorOf(readJsonBody(post("{not json"), bodySchema))).message, "The request body is not valid JSON.");
-  assert.equal((await errorOf(readJsonBody(post("[1]"), bodySchema))).message, "The request body must be a JSON object.");
-  assert.equal((await errorOf(readJsonBody(post(new Uint8Array([0xff, 0xfe])), bodySchema))).message, "The request body is not valid UTF-8.");
+  assert.equal(
+    (await errorOf(readJsonBody(post("{not json"), bodySchema))).message,
+    "The request body is not valid JSON.",
+  );
+  assert.equal(
+    (await errorOf(readJsonBody(post("[1]"), bodySchema))).message,
+    "The request body must be a JSON object.",
+  );
+  assert.equal(
+    (await errorOf(readJsonBody(post(new Uint8Array([0xff, 0xfe])), bodySchema))).message,
+    "The request body is not valid UTF-8.",
+  );
 });
 
 Deno.test("readJsonBody answers 413 from Content-Length without reading the body", async () => {
@@ -103,8 +117,12 @@ Deno.test("readJsonBody answers 413 when a streamed body passes the limit", asyn
 Deno.test("readQuery validates the query string strictly", () => {
   const schema = z.object({ business_id: z.uuid() }).strict();
   assert.deepEqual(readQuery(`http://fn.test/s?business_id=${BUSINESS}`, schema), { business_id: BUSINESS });
-  assert.throws(() => readQuery("http://fn.test/s?business_id=x", schema), { message: "business_id must be a UUID" });
-  assert.throws(() => readQuery(`http://fn.test/s?business_id=${BUSINESS}&x=1`, schema), { message: 'Unknown field "x"' });
+  assert.throws(() => readQuery("http://fn.test/s?business_id=x", schema), {
+    message: "business_id must be a UUID",
+  });
+  assert.throws(() => readQuery(`http://fn.test/s?business_id=${BUSINESS}&x=1`, schema), {
+    message: 'Unknown field "x"',
+  });
   assert.throws(() => readQuery(`http://fn.test/s?business_id=${BUSINESS}&business_id=${BUSINESS}`, schema), {
     message: 'Query parameter "business_id" is given more than once',
   });
@@ -112,7 +130,13 @@ Deno.test("readQuery validates the query string strictly", () => {
 
 function serve(handler: (req: Request) => Promise<Response>, lines: string[] = []) {
   return serveFunction(
-    { name: "jobber-sync", appOrigin: ORIGIN, methods: ["POST"], logger: createLogger("jobber-sync", (l) => lines.push(l)), newRequestId: () => "req-fixed-0001" },
+    {
+      name: "jobber-sync",
+      appOrigin: ORIGIN,
+      methods: ["POST"],
+      logger: createLogger("jobber-sync", (l) => lines.push(l)),
+      newRequestId: () => "req-fixed-0001",
+    },
     handler,
   );
 }
@@ -130,7 +154,9 @@ Deno.test("serveFunction answers the CORS preflight without calling the handler"
 });
 
 Deno.test("serveFunction answers 405 for other methods, with CORS and Allow", async () => {
-  const res = await serve(() => Promise.resolve(json(200, {})))(new Request("http://fn.test/x", { method: "DELETE" }));
+  const res = await serve(() => Promise.resolve(json(200, {})))(
+    new Request("http://fn.test/x", { method: "DELETE" }),
+  );
   assert.equal(res.status, 405);
   assert.equal(res.headers.get("allow"), "POST, OPTIONS");
   assert.equal(res.headers.get("access-control-allow-origin"), ORIGIN);
@@ -138,7 +164,9 @@ Deno.test("serveFunction answers 405 for other methods, with CORS and Allow", as
 });
 
 Deno.test("serveFunction adds CORS and x-request-id to handler responses, even immutable ones", async () => {
-  const res = await serve(() => Promise.resolve(Response.redirect("http://localhost:5173/jobber/callback?result=connected", 302)))(post("{}"));
+  const res = await serve(() =>
+    Promise.resolve(Response.redirect("http://localhost:5173/jobber/callback?result=connected", 302))
+  )(post("{}"));
   assert.equal(res.status, 302);
   assert.equal(res.headers.get("location"), "http://localhost:5173/jobber/callback?result=connected");
   assert.equal(res.headers.get("x-request-id"), "req-fixed-0001");
@@ -146,18 +174,27 @@ Deno.test("serveFunction adds CORS and x-request-id to handler responses, even i
 });
 
 Deno.test("serveFunction keeps a well-formed incoming x-request-id", async () => {
-  const res = await serve(() => Promise.resolve(json(200, {})))(post("{}", { "x-request-id": "abcdef12-3456" }));
+  const res = await serve(() => Promise.resolve(json(200, {})))(
+    post("{}", { "x-request-id": "abcdef12-3456" }),
+  );
   assert.equal(res.headers.get("x-request-id"), "abcdef12-3456");
   await res.body?.cancel();
 });
 
 Deno.test("serveFunction turns AppErrors into their code and anything else into a logged 500", async () => {
   const lines: string[] = [];
-  const rejected = await serve(() => Promise.reject(new AppError("not_connected", "This business is not connected to Jobber.")), lines)(post("{}"));
+  const rejected = await serve(
+    () => Promise.reject(new AppError("not_connected", "This business is not connected to Jobber.")),
+    lines,
+  )(post("{}"));
   assert.equal(rejected.status, 422);
-  assert.deepEqual(await rejected.json(), { error: { code: "not_connected", message: "This business is not connected to Jobber." } });
+  assert.deepEqual(await rejected.json(), {
+    error: { code: "not_connected", message: "This business is not connected to Jobber." },
+  });
 
-  const crashed = await serve(() => Promise.reject(new Error("relation \"x\" does not exist")), lines)(post("{}"));
+  const crashed = await serve(() => Promise.reject(new Error('relation "x" does not exist')), lines)(
+    post("{}"),
+  );
   assert.equal(crashed.status, 500);
   const body = await crashed.json();
   assert.equal(body.error.code, "internal_error");

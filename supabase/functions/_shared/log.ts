@@ -143,7 +143,13 @@ export function createLogger(fn: string, sink: LogSink = console.log, options: L
     try {
       text = JSON.stringify(line);
     } catch {
-      text = JSON.stringify({ ts: line.ts, level, fn, event: line.event, log_error: "unserialisable fields" });
+      text = JSON.stringify({
+        ts: line.ts,
+        level,
+        fn,
+        event: line.event,
+        log_error: "unserialisable fields",
+      });
     }
     try {
       sink(text);

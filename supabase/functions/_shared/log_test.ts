@@ -28,7 +28,9 @@ Deno.test("writes one JSON line per event with ts, level, fn and event first", (
 
 Deno.test("child loggers carry request_id and business_id on every line", () => {
   const { lines, sink } = capture();
-  const log = createLogger("jobber-status", sink).child({ request_id: "req-1" }).child({ business_id: "b-2" });
+  const log = createLogger("jobber-status", sink).child({ request_id: "req-1" }).child({
+    business_id: "b-2",
+  });
   log.warn("slow");
   log.error("failed", { request_id: "ignored-later-wins" });
   const [a, b] = lines.map((l) => JSON.parse(l));
@@ -111,10 +113,34 @@ Deno.test("a throwing sink never breaks the caller", () => {
 });
 
 Deno.test("isSecretKey matches secret-bearing keys in any casing and keeps harmless ones", () => {
-  for (const key of ["token", "access_token", "refreshToken", "Authorization", "client_secret", "signature", "apikey", "code", "claim", "password", "supabaseServiceRoleKey"]) {
+  for (
+    const key of [
+      "token",
+      "access_token",
+      "refreshToken",
+      "Authorization",
+      "client_secret",
+      "signature",
+      "apikey",
+      "code",
+      "claim",
+      "password",
+      "supabaseServiceRoleKey",
+    ]
+  ) {
     assert.equal(isSecretKey(key), true, key);
   }
-  for (const key of ["business_id", "request_id", "token_expires_at", "status", "topic", "access_token_secret_id", "error_code"]) {
+  for (
+    const key of [
+      "business_id",
+      "request_id",
+      "token_expires_at",
+      "status",
+      "topic",
+      "access_token_secret_id",
+      "error_code",
+    ]
+  ) {
     assert.equal(isSecretKey(key), false, key);
   }
 });

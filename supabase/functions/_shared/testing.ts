@@ -32,7 +32,10 @@ export function stubFetch(...responders: Responder[]): typeof fetch & { calls: R
 }
 
 export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
 }
 
 /** A clock that only moves when told to, plus a sleep that advances it and records each wait. */
@@ -57,7 +60,9 @@ export const TEST_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characte
 export const TEST_SERVICE_ROLE_KEY = "service-role-key-for-tests-only";
 export const TEST_CLIENT_SECRET = "jobber-client-secret-for-tests";
 
-export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function testEnv(
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   return {
     JOBBER_CLIENT_SECRET: TEST_CLIENT_SECRET,
     SUPABASE_URL: "http://127.0.0.1:54321",

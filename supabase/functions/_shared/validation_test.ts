@@ -23,6 +23,8 @@ Deno.test("describes wrong types, formats, sizes and several issues at once", ()
 });
 
 Deno.test("keeps a message the schema author wrote", () => {
-  const schema = z.object({ claim: z.string().refine((v) => v.length === 43, { error: "claim must be a claim token" }) });
+  const schema = z.object({
+    claim: z.string().refine((v) => v.length === 43, { error: "claim must be a claim token" }),
+  });
   assert.equal(messageFor(schema, { claim: "short" }), "claim: claim must be a claim token");
 });

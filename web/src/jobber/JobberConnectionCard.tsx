@@ -318,7 +318,7 @@ function Details({ status, now }: { status: JobberStatus; now: number }) {
         <dd>{formatNumber(status.customers.from_jobber)}</dd>
       </div>
       <div>
-        <dt>Last sync</dt>
+        <dt>Last synced</dt>
         <dd>{status.last_sync ? <RelativeTime iso={status.last_sync} now={now} /> : 'Never'}</dd>
       </div>
       <div>

@@ -6,13 +6,19 @@ Deno.test("each field costs one point", () => {
 });
 
 Deno.test("nodes, edges and node are free, and __typename too", () => {
-  assert.equal(computeQueryCost("{ clients(first: 1) { nodes { id } edges { node { id } } } }"), 1 + 1 * (1 + 1));
+  assert.equal(
+    computeQueryCost("{ clients(first: 1) { nodes { id } edges { node { id } } } }"),
+    1 + 1 * (1 + 1),
+  );
   assert.equal(computeQueryCost("{ account { __typename id } }"), 2);
 });
 
 Deno.test("a connection multiplies what is under it by first, from literals or variables", () => {
   assert.equal(computeQueryCost("{ clients(first: 10) { nodes { id name } } }"), 1 + 10 * 2);
-  assert.equal(computeQueryCost("query($n: Int!) { clients(first: $n) { nodes { id } } }", { n: 25 }), 1 + 25);
+  assert.equal(
+    computeQueryCost("query($n: Int!) { clients(first: $n) { nodes { id } } }", { n: 25 }),
+    1 + 25,
+  );
   assert.equal(computeQueryCost("{ clients(last: 3) { nodes { id } } }"), 1 + 3);
 });
 
@@ -27,7 +33,10 @@ Deno.test("nested connections multiply", () => {
 });
 
 Deno.test("plain object and list fields do not multiply", () => {
-  assert.equal(computeQueryCost("{ client(id: \"x\") { emails { address primary } billingAddress { city } } }"), 1 + (1 + 2) + (1 + 1));
+  assert.equal(
+    computeQueryCost('{ client(id: "x") { emails { address primary } billingAddress { city } } }'),
+    1 + (1 + 2) + (1 + 1),
+  );
 });
 
 Deno.test("fragments and inline fragments are expanded", () => {

@@ -12,7 +12,11 @@ export class JobberError extends AppError {
 
 /** A GraphQL error, or a result whose shape we do not recognise. */
 export class JobberGraphQLError extends JobberError {
-  constructor(message: string, readonly graphqlErrors: readonly unknown[] = [], options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly graphqlErrors: readonly unknown[] = [],
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = "JobberGraphQLError";
   }
@@ -20,7 +24,10 @@ export class JobberGraphQLError extends JobberError {
 
 /** Jobber could not be reached, timed out, failed with 5xx, or kept rate-limiting us. */
 export class JobberUnavailableError extends AppError {
-  constructor(message = "Jobber could not be reached; try again in a minute.", options?: { cause?: unknown }) {
+  constructor(
+    message = "Jobber could not be reached; try again in a minute.",
+    options?: { cause?: unknown },
+  ) {
     super("jobber_unavailable", message, options);
     this.name = "JobberUnavailableError";
   }
@@ -59,6 +66,9 @@ export class JobberDisconnectedError extends AppError {
 
 /** A short, log- and user-safe excerpt of what Jobber said (JWT-looking strings removed). */
 export function excerpt(text: string, max = 200): string {
-  const clean = text.replace(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?/g, "[token]").replace(/\s+/g, " ").trim();
+  const clean = text.replace(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?/g, "[token]").replace(
+    /\s+/g,
+    " ",
+  ).trim();
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }

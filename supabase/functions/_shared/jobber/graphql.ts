@@ -145,19 +145,31 @@ export function createJobberClient(options: JobberClientOptions): JobberClient {
       waitedMs += ms;
       if (waitedMs > maxThrottleWaitMs) {
         throw new JobberUnavailableError(
-          `Jobber kept rate-limiting us for over ${Math.round(maxThrottleWaitMs / 1000)} seconds; try again later.`,
+          `Jobber kept rate-limiting us for over ${
+            Math.round(maxThrottleWaitMs / 1000)
+          } seconds; try again later.`,
         );
       }
       logger.info("jobber_wait", { reason, wait_ms: ms });
       await sleep(ms);
     };
 
-    const retryOrThrow = async (reason: string, baseMs: number, retryAfter: number | null, cause?: unknown) => {
+    const retryOrThrow = async (
+      reason: string,
+      baseMs: number,
+      retryAfter: number | null,
+      cause?: unknown,
+    ) => {
       failures++;
       if (failures > maxRetries) {
-        throw new JobberUnavailableError(`Jobber could not be reached (${reason}); try again in a minute.`, { cause });
+        throw new JobberUnavailableError(`Jobber could not be reached (${reason}); try again in a minute.`, {
+          cause,
+        });
       }
-      const delay = Math.min(retryAfter ?? backoffDelay(failures, random, baseMs, RETRY_CAP_MS), RETRY_CAP_MS);
+      const delay = Math.min(
+        retryAfter ?? backoffDelay(failures, random, baseMs, RETRY_CAP_MS),
+        RETRY_CAP_MS,
+      );
       logger.warn("jobber_retry", { reason, attempt: failures, wait_ms: delay });
       await sleep(delay);
     };
@@ -194,14 +206,21 @@ export function createJobberClient(options: JobberClientOptions): JobberClient {
       }
       if (res.status === 401) {
         if (refreshed) {
-          throw new JobberAuthError("unauthorized", "Jobber refused the access token even after a refresh; connect Jobber again.");
+          throw new JobberAuthError(
+            "unauthorized",
+            "Jobber refused the access token even after a refresh; connect Jobber again.",
+          );
         }
         refreshed = true;
         token = await options.onUnauthorized();
         continue;
       }
       if (res.status === 429) {
-        await retryOrThrow("HTTP 429", RATE_LIMIT_BASE_MS, retryAfterMs(res.headers.get("retry-after"), now()));
+        await retryOrThrow(
+          "HTTP 429",
+          RATE_LIMIT_BASE_MS,
+          retryAfterMs(res.headers.get("retry-after"), now()),
+        );
         continue;
       }
       if (res.status >= 500) {
@@ -219,14 +238,19 @@ export function createJobberClient(options: JobberClientOptions): JobberClient {
         throw new JobberError("Jobber answered with something that is not JSON.");
       }
       const envelope = responseSchema.safeParse(json);
-      if (!envelope.success) throw new JobberGraphQLError("Jobber answered with an unexpected shape: not a GraphQL response");
+      if (!envelope.success) {
+        throw new JobberGraphQLError("Jobber answered with an unexpected shape: not a GraphQL response");
+      }
       const { data, errors, extensions } = envelope.data;
       const cost = remember(extensions?.cost);
 
       const warning = extensions?.versioning?.warning;
       if (typeof warning === "string" && warning && !versionWarningLogged) {
         versionWarningLogged = true;
-        logger.warn("jobber_version_warning", { version: config.jobberGraphqlVersion, warning: excerpt(warning, 500) });
+        logger.warn("jobber_version_warning", {
+          version: config.jobberGraphqlVersion,
+          warning: excerpt(warning, 500),
+        });
       }
 
       if (errors && errors.length > 0) {
@@ -236,12 +260,17 @@ export function createJobberClient(options: JobberClientOptions): JobberClient {
         }
         if (errors.some((e) => DISCONNECTED_PATTERN.test(e.message))) throw new JobberDisconnectedError();
         const first = errors[0]?.message ?? "(no message)";
-        throw new JobberGraphQLError(`Jobber answered with a GraphQL error: ${JSON.stringify(excerpt(first))}`, errors);
+        throw new JobberGraphQLError(
+          `Jobber answered with a GraphQL error: ${JSON.stringify(excerpt(first))}`,
+          errors,
+        );
       }
 
       const result = resultSchema.safeParse(data);
       if (!result.success) {
-        throw new JobberGraphQLError(`Jobber answered with an unexpected shape: ${describeZodError(result.error)}`);
+        throw new JobberGraphQLError(
+          `Jobber answered with an unexpected shape: ${describeZodError(result.error)}`,
+        );
       }
       return { data: result.data, cost };
     }

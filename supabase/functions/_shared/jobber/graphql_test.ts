@@ -3,7 +3,12 @@ import { z } from "zod";
 import { createLogger } from "../log.ts";
 import { jsonReply, manualClock, stubFetch, testConfig } from "../testing.ts";
 import type { Responder } from "../testing.ts";
-import { JobberAuthError, JobberDisconnectedError, JobberGraphQLError, JobberUnavailableError } from "./errors.ts";
+import {
+  JobberAuthError,
+  JobberDisconnectedError,
+  JobberGraphQLError,
+  JobberUnavailableError,
+} from "./errors.ts";
 import { createJobberClient, pacingDelayMs } from "./graphql.ts";
 import type { ObservedCost } from "./graphql.ts";
 
@@ -20,15 +25,24 @@ function cost(requested: number, available: number, actual = requested) {
 }
 
 const ok = (available = 9_990): Responder => () =>
-  jsonReply(200, { data: { account: { id: "acc-1", name: "Acme" } }, extensions: { cost: cost(2, available), versioning: { version: "2025-04-16" } } });
+  jsonReply(200, {
+    data: { account: { id: "acc-1", name: "Acme" } },
+    extensions: { cost: cost(2, available), versioning: { version: "2025-04-16" } },
+  });
 
 const throttled = (requested: number, available: number): Responder => () =>
   jsonReply(200, {
-    errors: [{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://developer.getjobber.com/docs" } }],
+    errors: [{
+      message: "Throttled",
+      extensions: { code: "THROTTLED", documentation: "https://developer.getjobber.com/docs" },
+    }],
     extensions: { cost: { ...cost(requested, available, 0) } },
   });
 
-function setup(responders: Responder[], overrides: { onUnauthorized?: () => Promise<string>; maxRetries?: number } = {}) {
+function setup(
+  responders: Responder[],
+  overrides: { onUnauthorized?: () => Promise<string>; maxRetries?: number } = {},
+) {
   const clock = manualClock();
   const fetch = stubFetch(...responders);
   const lines: string[] = [];
@@ -50,7 +64,10 @@ function setup(responders: Responder[], overrides: { onUnauthorized?: () => Prom
   return { client, clock, fetch, lines, refreshes: () => refreshes };
 }
 
-async function rejection<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
+async function rejection<T extends Error>(
+  promise: Promise<unknown>,
+  type: new (...args: never[]) => T,
+): Promise<T> {
   try {
     await promise;
   } catch (err) {
@@ -114,10 +131,12 @@ Deno.test("a second 401 after the refresh is an auth error", async () => {
 });
 
 Deno.test("a disconnected app or inactive account stops at once, without refreshing", async () => {
-  for (const body of [
-    { message: "User has disconnected this app from their account. Please delete this token" },
-    { error: { message: "This account is not active" } },
-  ]) {
+  for (
+    const body of [
+      { message: "User has disconnected this app from their account. Please delete this token" },
+      { error: { message: "This account is not active" } },
+    ]
+  ) {
     const { client, fetch, refreshes } = setup([() => jsonReply(401, body)]);
     const err = await rejection(client.request(QUERY, {}, accountSchema), JobberDisconnectedError);
     assert.equal(err.code, "not_connected");
@@ -127,7 +146,9 @@ Deno.test("a disconnected app or inactive account stops at once, without refresh
 });
 
 Deno.test("a client named like the disconnect message is not mistaken for a disconnect", async () => {
-  const { client } = setup([() => jsonReply(200, { data: { account: { id: "a", name: "This account is not active" } } })]);
+  const { client } = setup([
+    () => jsonReply(200, { data: { account: { id: "a", name: "This account is not active" } } }),
+  ]);
   const { data } = await client.request(QUERY, {}, accountSchema);
   assert.equal(data.account.name, "This account is not active");
 });
@@ -152,13 +173,21 @@ Deno.test("a query dearer than the whole bucket fails instead of waiting forever
 });
 
 Deno.test("other GraphQL errors become jobber_error quoting the first message", async () => {
-  const { client, fetch } = setup([() =>
-    jsonReply(200, { errors: [{ message: "The field jobs on an object of type Query was hidden due to permissions" }, { message: "second" }] })
+  const { client, fetch } = setup([
+    () =>
+      jsonReply(200, {
+        errors: [{ message: "The field jobs on an object of type Query was hidden due to permissions" }, {
+          message: "second",
+        }],
+      }),
   ]);
   const err = await rejection(client.request(QUERY, {}, accountSchema), JobberGraphQLError);
   assert.equal(err.code, "jobber_error");
   assert.equal(err.status, 502);
-  assert.equal(err.message, 'Jobber answered with a GraphQL error: "The field jobs on an object of type Query was hidden due to permissions"');
+  assert.equal(
+    err.message,
+    'Jobber answered with a GraphQL error: "The field jobs on an object of type Query was hidden due to permissions"',
+  );
   assert.equal(fetch.calls.length, 1);
 });
 
@@ -170,7 +199,12 @@ Deno.test("data in an unexpected shape names the path", async () => {
 
 Deno.test("logs the versioning warning once per client", async () => {
   const warned: Responder = () =>
-    jsonReply(200, { data: { account: { id: "a", name: "b" } }, extensions: { versioning: { version: "2024-06-10", warning: "Version 2024-06-10 will be removed soon" } } });
+    jsonReply(200, {
+      data: { account: { id: "a", name: "b" } },
+      extensions: {
+        versioning: { version: "2024-06-10", warning: "Version 2024-06-10 will be removed soon" },
+      },
+    });
   const { client, lines } = setup([warned]);
   await client.request(QUERY, {}, accountSchema);
   await client.request(QUERY, {}, accountSchema);

@@ -73,7 +73,9 @@ export function isPlausibleEmail(email: string): boolean {
   if (local.startsWith(".") || local.endsWith(".") || local.includes("..")) return false;
   const labels = domain.split(".");
   if (labels.length < 2) return false;
-  return labels.every((label) => label.length > 0 && label.length <= 63 && !label.startsWith("-") && !label.endsWith("-")) &&
+  return labels.every((label) =>
+    label.length > 0 && label.length <= 63 && !label.startsWith("-") && !label.endsWith("-")
+  ) &&
     /^[\p{L}\p{N}-]+$/u.test(labels.join("")) && /\p{L}/u.test(labels.at(-1) ?? "");
 }
 
@@ -90,7 +92,9 @@ export function normalisePhone(raw: string | null | undefined, country: string):
   if (given === "") return { phone: null, usable: false };
   const code = country.trim().toUpperCase();
   const defaultCountry = isSupportedCountry(code) ? (code as CountryCode) : undefined;
-  const parsed = defaultCountry ? parsePhoneNumberFromString(given, defaultCountry) : parsePhoneNumberFromString(given);
+  const parsed = defaultCountry
+    ? parsePhoneNumberFromString(given, defaultCountry)
+    : parsePhoneNumberFromString(given);
   if (!parsed || !parsed.isPossible()) return { phone: given, usable: false };
   return { phone: parsed.number, usable: parsed.isValid() };
 }
@@ -112,7 +116,10 @@ export function formatAddress(address: JobberAddress | null | undefined): string
 type Contact = { primary?: boolean | null | undefined };
 
 /** The entry flagged primary, else the first one that has a value. */
-function pick<T extends Contact>(items: readonly T[] | null | undefined, value: (item: T) => string | null | undefined): string | null {
+function pick<T extends Contact>(
+  items: readonly T[] | null | undefined,
+  value: (item: T) => string | null | undefined,
+): string | null {
   const withValue = (items ?? []).filter((item) => (value(item) ?? "").trim() !== "");
   const chosen = withValue.find((item) => item.primary === true) ?? withValue[0];
   return chosen ? value(chosen) ?? null : null;

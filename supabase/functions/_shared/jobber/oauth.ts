@@ -9,7 +9,10 @@ import { excerpt, JobberAuthError, JobberError, JobberUnavailableError } from ".
 import { backoffDelay, failedBeforeSending, isTimeout, realSleep, retryAfterMs } from "./retry.ts";
 import type { Random, Sleep } from "./retry.ts";
 
-export type OAuthConfig = Pick<Config, "jobberClientId" | "jobberClientSecret" | "jobberRedirectUri" | "jobber">;
+export type OAuthConfig = Pick<
+  Config,
+  "jobberClientId" | "jobberClientSecret" | "jobberRedirectUri" | "jobber"
+>;
 
 export interface OAuthDeps {
   fetch?: typeof fetch;
@@ -81,7 +84,11 @@ export function exchangeCode(config: OAuthConfig, code: string, deps: OAuthDeps 
  * Trades a refresh token for a new pair. Jobber rotates refresh tokens: the old one dies at once,
  * so callers must hold the per-connection lock and store the new pair in the same transaction.
  */
-export function refreshTokens(config: OAuthConfig, refreshToken: string, deps: OAuthDeps = {}): Promise<JobberTokens> {
+export function refreshTokens(
+  config: OAuthConfig,
+  refreshToken: string,
+  deps: OAuthDeps = {},
+): Promise<JobberTokens> {
   return tokenRequest(config, "refresh_token", { refresh_token: refreshToken }, deps);
 }
 
@@ -98,7 +105,9 @@ async function tokenRequest(
   const log = deps.logger ?? silentLogger;
   const timeoutMs = deps.timeoutMs ?? 10_000;
   const maxAttempts = Math.max(1, deps.maxAttempts ?? 3);
-  const what = grant === "authorization_code" ? "exchange the authorization code" : "refresh the Jobber token";
+  const what = grant === "authorization_code"
+    ? "exchange the authorization code"
+    : "refresh the Jobber token";
 
   // Credentials go in the form body, as Jobber documents (not HTTP Basic).
   const body = new URLSearchParams({
@@ -223,5 +232,8 @@ function oauthFailure(grant: Grant, what: string, status: number, text: string):
       `Cannot exchange authorization code: Jobber answered ${status}${suffix}. Start the connection again.`,
     );
   }
-  return new JobberAuthError("rejected", `Cannot exchange authorization code: Jobber answered ${status}${suffix}.`);
+  return new JobberAuthError(
+    "rejected",
+    `Cannot exchange authorization code: Jobber answered ${status}${suffix}.`,
+  );
 }

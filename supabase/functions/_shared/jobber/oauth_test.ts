@@ -8,11 +8,15 @@ import { accessTokenExpiry, buildAuthorizeUrl, exchangeCode, refreshTokens } fro
 const config = testConfig({ JOBBER_REDIRECT_URI: "https://proj.supabase.co/functions/v1/jobber-callback" });
 
 async function jobberAccessToken(exp: number): Promise<string> {
-  return await new SignJWT({ sub: "1", account_id: "acc" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime(exp)
+  return await new SignJWT({ sub: "1", account_id: "acc" }).setProtectedHeader({ alg: "HS256" })
+    .setExpirationTime(exp)
     .sign(new TextEncoder().encode("jobber-signs-its-own-tokens-with-this-key"));
 }
 
-async function rejection<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
+async function rejection<T extends Error>(
+  promise: Promise<unknown>,
+  type: new (...args: never[]) => T,
+): Promise<T> {
   try {
     await promise;
   } catch (err) {
@@ -56,10 +60,18 @@ Deno.test("refreshTokens sends the refresh grant and tolerates expires_at and wa
   const exp = Math.floor(Date.parse("2025-10-12T05:00:00Z") / 1000);
   const access = await jobberAccessToken(exp);
   const fetch = stubFetch(() =>
-    jsonReply(200, { access_token: access, refresh_token: "r-2", expires_at: "2024-04-09 21:04:31 UTC", warning: "Refresh token rotation is off" })
+    jsonReply(200, {
+      access_token: access,
+      refresh_token: "r-2",
+      expires_at: "2024-04-09 21:04:31 UTC",
+      warning: "Refresh token rotation is off",
+    })
   );
   const lines: string[] = [];
-  const tokens = await refreshTokens(config, "r-1", { fetch, logger: createLogger("t", (l) => lines.push(l)) });
+  const tokens = await refreshTokens(config, "r-1", {
+    fetch,
+    logger: createLogger("t", (l) => lines.push(l)),
+  });
   assert.equal(tokens.refreshToken, "r-2");
   assert.equal(tokens.expiresAt.toISOString(), "2025-10-12T05:00:00.000Z");
   const form = new URLSearchParams(fetch.calls[0]!.body);
@@ -76,7 +88,9 @@ Deno.test("accessTokenExpiry falls back to one hour when the token has no readab
 });
 
 Deno.test("a refused refresh token means reconnect, quoting Jobber's message", async () => {
-  const fetch = stubFetch(() => jsonReply(400, { error: "invalid_grant", error_description: "The provided refresh token is not valid." }));
+  const fetch = stubFetch(() =>
+    jsonReply(400, { error: "invalid_grant", error_description: "The provided refresh token is not valid." })
+  );
   const err = await rejection(refreshTokens(config, "dead", { fetch }), JobberAuthError);
   assert.equal(err.kind, "invalid_grant");
   assert.equal(err.reconnectRequired, true);
@@ -101,11 +115,18 @@ Deno.test("invalid_client points at the app credentials", async () => {
 });
 
 Deno.test("a used code is invalid_grant; other refusals are 'rejected'", async () => {
-  const used = await rejection(exchangeCode(config, "c", { fetch: stubFetch(() => jsonReply(400, { error: "invalid_grant" })) }), JobberAuthError);
+  const used = await rejection(
+    exchangeCode(config, "c", { fetch: stubFetch(() => jsonReply(400, { error: "invalid_grant" })) }),
+    JobberAuthError,
+  );
   assert.equal(used.kind, "invalid_grant");
   assert.match(used.message, /^Cannot exchange authorization code: Jobber answered 400 "invalid_grant"/);
   const mismatch = await rejection(
-    exchangeCode(config, "c", { fetch: stubFetch(() => jsonReply(400, { error: "invalid_request", error_description: "redirect_uri mismatch" })) }),
+    exchangeCode(config, "c", {
+      fetch: stubFetch(() =>
+        jsonReply(400, { error: "invalid_request", error_description: "redirect_uri mismatch" })
+      ),
+    }),
     JobberAuthError,
   );
   assert.equal(mismatch.kind, "rejected");
@@ -115,14 +136,20 @@ Deno.test("a code exchange is retried after a refused connection, never after a 
   const clock = manualClock();
   const deps = { sleep: clock.sleep, now: clock.now, random: () => 0.5 };
   const refused = stubFetch(
-    () => Promise.reject(new TypeError("error sending request: client error (Connect): tcp connect error: Connection refused")),
+    () =>
+      Promise.reject(
+        new TypeError("error sending request: client error (Connect): tcp connect error: Connection refused"),
+      ),
     () => jsonReply(200, { access_token: "a", refresh_token: "r" }),
   );
   assert.equal((await exchangeCode(config, "c", { ...deps, fetch: refused })).refreshToken, "r");
   assert.equal(refused.calls.length, 2);
 
   const timedOut = stubFetch(() => Promise.reject(new DOMException("Signal timed out.", "TimeoutError")));
-  const err = await rejection(exchangeCode(config, "c", { ...deps, fetch: timedOut }), JobberUnavailableError);
+  const err = await rejection(
+    exchangeCode(config, "c", { ...deps, fetch: timedOut }),
+    JobberUnavailableError,
+  );
   assert.equal(err.code, "jobber_unavailable");
   assert.equal(err.status, 503);
   assert.match(err.message, /did not answer within 10 seconds/);
@@ -136,13 +163,19 @@ Deno.test("a code exchange is retried after a refused connection, never after a 
 Deno.test("429 is retried with Retry-After, then reported as unavailable", async () => {
   const clock = manualClock();
   const fetch = stubFetch(() => new Response("slow down", { status: 429, headers: { "retry-after": "2" } }));
-  await rejection(refreshTokens(config, "r", { fetch, sleep: clock.sleep, now: clock.now, random: () => 0 }), JobberUnavailableError);
+  await rejection(
+    refreshTokens(config, "r", { fetch, sleep: clock.sleep, now: clock.now, random: () => 0 }),
+    JobberUnavailableError,
+  );
   assert.equal(fetch.calls.length, 3);
   assert.deepEqual(clock.sleeps, [2000, 2000]);
 });
 
 Deno.test("a 200 without tokens is a jobber_error naming what is missing", async () => {
-  const err = await rejection(exchangeCode(config, "c", { fetch: stubFetch(() => jsonReply(200, { access_token: "a" })) }), JobberError);
+  const err = await rejection(
+    exchangeCode(config, "c", { fetch: stubFetch(() => jsonReply(200, { access_token: "a" })) }),
+    JobberError,
+  );
   assert.equal(err.code, "jobber_error");
   assert.match(err.message, /no usable refresh_token/);
 });
@@ -158,6 +191,9 @@ Deno.test("the request is aborted after the timeout", async () => {
       init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
       void fetch(input, init).then(resolve);
     });
-  const err = await rejection(exchangeCode(config, "c", { fetch: honouring, timeoutMs: 20 }), JobberUnavailableError);
+  const err = await rejection(
+    exchangeCode(config, "c", { fetch: honouring, timeoutMs: 20 }),
+    JobberUnavailableError,
+  );
   assert.match(err.message, /did not answer within/);
 });

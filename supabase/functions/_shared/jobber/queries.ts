@@ -89,7 +89,9 @@ ${CLIENT_FIELDS}`;
 // several), so string fields we only display are nullish.
 const text = z.string().nullish();
 const flag = z.boolean().nullish();
-const isoDateTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), { error: "must be an ISO 8601 date-time" });
+const isoDateTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), {
+  error: "must be an ISO 8601 date-time",
+});
 
 export const addressSchema = z.object({
   street1: text,
@@ -184,7 +186,11 @@ export interface ClientsPageVariables {
 }
 
 /** Variables for a page of clients updated after `since` (incremental sync); omit `since` for a full sync. */
-export function clientsPageVariables(first: number, after: string | null, since?: Date): ClientsPageVariables {
+export function clientsPageVariables(
+  first: number,
+  after: string | null,
+  since?: Date,
+): ClientsPageVariables {
   const variables: ClientsPageVariables = { first, after };
   if (since) variables.filter = { updatedAt: { after: since.toISOString() } };
   return variables;

@@ -22,16 +22,19 @@ if (!available && !inCi) {
   console.warn(`Skipping Jobber schema validation: ${schemaPath} is missing (set JOBBER_REFERENCE_SCHEMA).`);
 }
 
-const documents = Object.entries(queries).filter(
-  (entry): entry is [string, string] => typeof entry[1] === "string" && /_(QUERY|MUTATION)$/.test(entry[0]),
-);
+const documents: Array<[string, string]> = [];
+for (const [name, value] of Object.entries(queries as Record<string, unknown>)) {
+  if (typeof value === "string" && /_(QUERY|MUTATION)$/.test(name)) documents.push([name, value]);
+}
 
 Deno.test({
   name: "every exported GraphQL document is valid against Jobber's reference schema",
   ignore: !available && !inCi,
   fn() {
     assert.ok(available, `The Jobber reference schema is required in CI but ${schemaPath} is missing`);
-    const introspection = JSON.parse(Deno.readTextFileSync(schemaPath)) as { data?: IntrospectionQuery } & IntrospectionQuery;
+    const introspection = JSON.parse(Deno.readTextFileSync(schemaPath)) as
+      & { data?: IntrospectionQuery }
+      & IntrospectionQuery;
     const schema = buildClientSchema(introspection.data ?? introspection);
     assert.ok(documents.length >= 6, "found the documents");
     for (const [name, document] of documents) {

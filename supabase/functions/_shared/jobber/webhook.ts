@@ -23,7 +23,9 @@ export async function verifyJobberSignature(
 }
 
 const id = z.string().trim().min(1);
-const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), { error: "must be an ISO 8601 date-time" });
+const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), {
+  error: "must be an ISO 8601 date-time",
+});
 
 const eventSchema = z.object({
   topic: z.string().trim().min(1),
@@ -51,7 +53,9 @@ export function parseWebhookEnvelope(json: unknown): WebhookEvent {
   if (!parsed.success) throw invalidRequest(`Invalid webhook payload: ${describeZodError(parsed.error)}`);
   const event = parsed.data.data.webHookEvent;
   const when = event.occurredAt ?? event.occuredAt;
-  if (when === undefined) throw invalidRequest("Invalid webhook payload: data.webHookEvent.occurredAt is required");
+  if (when === undefined) {
+    throw invalidRequest("Invalid webhook payload: data.webHookEvent.occurredAt is required");
+  }
   return {
     topic: event.topic,
     appId: event.appId,
