@@ -1,0 +1,77 @@
+// Keeps connections alive between uses: refreshes every token that expires within the scheduled
+// window (15 minutes), a few at a time, each through the one locked refresh routine; then
+// disconnects at Jobber and deletes Marketplace installs nobody claimed within 30 minutes.
+import type { Runtime } from "../../_shared/runtime.ts";
+import type { Logger } from "../../_shared/log.ts";
+import { asService } from "../../_shared/db.ts";
+import { refreshConnection, type RefreshOutcome } from "../../_shared/jobber/connection.ts";
+import { jobberClientWithToken } from "../../_shared/jobber/connection.ts";
+import { APP_DISCONNECT_MUTATION, appDisconnectResultSchema } from "../../_shared/jobber/queries.ts";
+
+const BATCH_SIZE = 50;
+const CONCURRENCY = 4;
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+export async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+async function refreshDueTokens(rt: Runtime, log: Logger) {
+  const windowMs = rt.tuning.scheduledRefreshWindowMs;
+  const due = await asService(rt.sql, (tx) =>
+    tx<{ business_id: string }[]>`
+      select business_id from private.jobber_connections_due_for_refresh(${`${windowMs} milliseconds`}::interval,
+                                                                          ${BATCH_SIZE}) as business_id`
+  );
+  const outcomes = await inParallel(due.map((d) => d.business_id), CONCURRENCY, async (businessId) => {
+    try {
+      return await refreshConnection(rt, businessId, log, { marginMs: windowMs });
+    } catch (err) {
+      log.error("scheduled_refresh_crashed", { business_id: businessId, error: err });
+      return { kind: "transient_failure", message: "crashed", retryAt: rt.now() } satisfies RefreshOutcome;
+    }
+  });
+  const count = (kind: RefreshOutcome["kind"]) => outcomes.filter((o) => o.kind === kind).length;
+  return {
+    due: due.length,
+    refreshed: count("refreshed"),
+    already_fresh: count("already_fresh"),
+    needs_reconnect: count("reconnect_required"),
+    failed: count("transient_failure"),
+  };
+}
+
+async function dropUnclaimedInstalls(rt: Runtime, log: Logger): Promise<number> {
+  const expired = await asService(rt.sql, (tx) =>
+    tx<{ id: string; account_id: string; access_token: string | null }[]>`
+      select * from private.jobber_expired_pending_installs(${BATCH_SIZE})`
+  );
+  for (const install of expired) {
+    if (install.access_token) {
+      try {
+        await jobberClientWithToken(rt, install.access_token, log).request(APP_DISCONNECT_MUTATION, {}, appDisconnectResultSchema);
+      } catch (err) {
+        // Best effort: an expired access token cannot disconnect, and Jobber drops idle installs too.
+        log.warn("unclaimed_install_disconnect_failed", { account_id: install.account_id, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    await asService(rt.sql, (tx) => tx`select private.jobber_delete_pending_install(${install.id})`);
+    log.info("unclaimed_install_dropped", { account_id: install.account_id });
+  }
+  return expired.length;
+}
+
+export async function refreshTokensTask(rt: Runtime, log: Logger) {
+  const refresh = await refreshDueTokens(rt, log);
+  const unclaimedInstallsDropped = await dropUnclaimedInstalls(rt, log);
+  return { ...refresh, unclaimed_installs_dropped: unclaimedInstallsDropped };
+}
