@@ -95,7 +95,10 @@ export class AuthState {
     return entry.accountId;
   }
 
-  async issueTokens(accountId: number, userId: number): Promise<{ access_token: string; refresh_token: string }> {
+  async issueTokens(
+    accountId: number,
+    userId: number,
+  ): Promise<{ access_token: string; refresh_token: string }> {
     const connection = this.connections.get(accountId)!;
     const issuedAt = this.now();
     const iat = Math.floor(issuedAt / 1000);
@@ -112,7 +115,12 @@ export class AuthState {
     const access_token = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .sign(this.key);
-    this.accessTokens.set(jti, { accountId, generation: connection.generation, seq: ++this.seq, expiresAt: exp * 1000 });
+    this.accessTokens.set(jti, {
+      accountId,
+      generation: connection.generation,
+      seq: ++this.seq,
+      expiresAt: exp * 1000,
+    });
     const refresh_token = randomToken();
     this.refreshTokens.set(refresh_token, { accountId, generation: connection.generation });
     return { access_token, refresh_token };

@@ -11,7 +11,9 @@ import { isFiredTopic } from "./topics.ts";
 const ResetSchema = z.object({ seed: z.number().int().optional() }).strict();
 const AccountSchema = z.object({ name: z.string().trim().min(1).max(200) }).strict();
 const GenerateSchema = z.object({
-  count: z.number().int().min(1).max(GENERATE_LIMIT, { message: `must be at most ${GENERATE_LIMIT} per call` }),
+  count: z.number().int().min(1).max(GENERATE_LIMIT, {
+    message: `must be at most ${GENERATE_LIMIT} per call`,
+  }),
   seed: z.number().int().optional(),
 }).strict();
 
@@ -32,17 +34,21 @@ const ClientSchema = z.object({
   isLead: z.boolean().optional(),
   isArchived: z.boolean().optional(),
   title: z.string().nullable().optional(),
-  emails: z.array(z.object({
-    address: z.string(),
-    primary: z.boolean().optional(),
-    description: z.string().optional(),
-  }).strict()).max(20).optional(),
-  phones: z.array(z.object({
-    number: z.string(),
-    primary: z.boolean().optional(),
-    smsAllowed: z.boolean().optional(),
-    description: z.string().optional(),
-  }).strict()).max(20).optional(),
+  emails: z.array(
+    z.object({
+      address: z.string(),
+      primary: z.boolean().optional(),
+      description: z.string().optional(),
+    }).strict(),
+  ).max(20).optional(),
+  phones: z.array(
+    z.object({
+      number: z.string(),
+      primary: z.boolean().optional(),
+      smsAllowed: z.boolean().optional(),
+      description: z.string().optional(),
+    }).strict(),
+  ).max(20).optional(),
   billingAddress: Address.nullable().optional(),
   /** Adds a property (service address) to the client. */
   propertyAddress: Address.nullable().optional(),
@@ -53,15 +59,23 @@ const CloseSchema = z.object({ status: z.enum(["requires_invoicing", "archived"]
 
 type Handler = (sb: Sandbox, req: Request, params: string[], url: URL) => Promise<Response> | Response;
 
-async function body<T>(req: Request, schema: z.ZodType<T>): Promise<{ ok: true; value: T } | { ok: false; res: Response }> {
+async function body<T>(
+  req: Request,
+  schema: z.ZodType<T>,
+): Promise<{ ok: true; value: T } | { ok: false; res: Response }> {
   const raw = await readJson(req);
-  if (!raw.ok) return { ok: false, res: apiError(400, "invalid_request", "body: Request body is not valid JSON") };
+  if (!raw.ok) {
+    return { ok: false, res: apiError(400, "invalid_request", "body: Request body is not valid JSON") };
+  }
   const parsed = schema.safeParse(raw.value);
-  if (!parsed.success) return { ok: false, res: apiError(400, "invalid_request", describeZodError(parsed.error)) };
+  if (!parsed.success) {
+    return { ok: false, res: apiError(400, "invalid_request", describeZodError(parsed.error)) };
+  }
   return { ok: true, value: parsed.data };
 }
 
-const notFound = (what: string, id: string) => apiError(404, "not_found", `No ${what} with id ${JSON.stringify(id)}`);
+const notFound = (what: string, id: string) =>
+  apiError(404, "not_found", `No ${what} with id ${JSON.stringify(id)}`);
 
 function accountParam(sb: Sandbox, raw: string): number | null {
   const id = idOf("Account", raw);
@@ -83,11 +97,14 @@ const routes: Array<[string, RegExp, Handler]> = [
   ["POST", /^\/_sandbox\/reset$/, async (sb, req) => {
     const b = await body(req, ResetSchema);
     if (!b.ok) return b.res;
-    await resetSandbox(sb, b.value.seed ?? sb.options.seed, defaultFaults);
+    resetSandbox(sb, b.value.seed ?? sb.options.seed, defaultFaults);
     return json({ ok: true, seed: b.value.seed ?? sb.options.seed });
   }],
-  ["GET", /^\/_sandbox\/state$/, (sb) =>
-    json({ accounts: [...sb.store.accounts.keys()].map((id) => accountJson(sb, id)) })],
+  [
+    "GET",
+    /^\/_sandbox\/state$/,
+    (sb) => json({ accounts: [...sb.store.accounts.keys()].map((id) => accountJson(sb, id)) }),
+  ],
   ["POST", /^\/_sandbox\/accounts$/, async (sb, req) => {
     const b = await body(req, AccountSchema);
     if (!b.ok) return b.res;
@@ -103,7 +120,9 @@ const routes: Array<[string, RegExp, Handler]> = [
     }
     const after = url.searchParams.get("after");
     const afterId = after === null ? null : decodeCursor(after);
-    if (after !== null && afterId === null) return apiError(400, "invalid_request", "after: not a valid cursor");
+    if (after !== null && afterId === null) {
+      return apiError(400, "invalid_request", "after: not a valid cursor");
+    }
     const page = pageById(sb.store.listClients(id), { first, afterId }, () => true);
     const last = page.items.at(-1);
     return json({
@@ -148,7 +167,11 @@ const routes: Array<[string, RegExp, Handler]> = [
     const clientId = idOf("Client", b.value.clientId);
     const client = clientId === null ? undefined : sb.store.clients.get(clientId);
     if (!client || client.accountId !== id) {
-      return apiError(400, "invalid_request", `clientId: no client ${JSON.stringify(b.value.clientId)} in this account`);
+      return apiError(
+        400,
+        "invalid_request",
+        `clientId: no client ${JSON.stringify(b.value.clientId)} in this account`,
+      );
     }
     return json(jobJson(sb.store, sb.store.createJob(id, client.id, b.value.title)), 201);
   }],
@@ -185,7 +208,11 @@ const routes: Array<[string, RegExp, Handler]> = [
     if (!b.ok) return b.res;
     sb.faults = mergeFaults(sb.faults, b.value);
     if (b.value.expireTokens === true) sb.auth.expireAllExisting();
-    if (b.value.bucket) for (const bucket of sb.buckets.values()) bucket.configure(sb.faults.bucket.max, sb.faults.bucket.restoreRate);
+    if (b.value.bucket) {
+      for (const bucket of sb.buckets.values()) {
+        bucket.configure(sb.faults.bucket.max, sb.faults.bucket.restoreRate);
+      }
+    }
     if (b.value.webhooks?.reorder === false) sb.webhooks.flushHeld();
     return json(sb.faults);
   }],
@@ -199,7 +226,9 @@ const routes: Array<[string, RegExp, Handler]> = [
     }
     const entries = Object.entries(value);
     for (const [topic, url] of entries) {
-      if (!isFiredTopic(topic)) return apiError(400, "invalid_request", `${topic}: not a topic the sandbox fires`);
+      if (!isFiredTopic(topic)) {
+        return apiError(400, "invalid_request", `${topic}: not a topic the sandbox fires`);
+      }
       if (url !== null && (typeof url !== "string" || !URL.canParse(url))) {
         return apiError(400, "invalid_request", `${topic}: expected a URL or null`);
       }
@@ -224,6 +253,8 @@ export async function controlApi(sb: Sandbox, req: Request, url: URL): Promise<R
     if (method !== req.method) continue;
     return await handler(sb, req, match.slice(1).map((s) => decodeURIComponent(s)), url);
   }
-  if (pathMatched) return apiError(405, "method_not_allowed", `${req.method} is not allowed on ${url.pathname}`);
+  if (pathMatched) {
+    return apiError(405, "method_not_allowed", `${req.method} is not allowed on ${url.pathname}`);
+  }
   return apiError(404, "not_found", `No sandbox route ${req.method} ${url.pathname}`);
 }

@@ -1,6 +1,7 @@
 import {
   type DocumentNode,
   type FieldNode,
+  type FragmentDefinitionNode,
   getNamedType,
   type GraphQLNamedType,
   type GraphQLSchema,
@@ -9,9 +10,8 @@ import {
   type OperationDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
-  type ValueNode,
   valueFromASTUntyped,
-  type FragmentDefinitionNode,
+  type ValueNode,
 } from "graphql";
 
 // Jobber's query-cost rules (developer.getjobber.com api_rate_limits):
@@ -35,14 +35,23 @@ export function selectOperation(
   document: DocumentNode,
   operationName?: string | null,
 ): OperationDefinitionNode | null {
-  const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const ops = document.definitions.filter((d): d is OperationDefinitionNode =>
+    d.kind === Kind.OPERATION_DEFINITION
+  );
   if (operationName) return ops.find((o) => o.name?.value === operationName) ?? null;
   return ops.length === 1 ? ops[0]! : null;
 }
 
-function context(schema: GraphQLSchema, document: DocumentNode, op: OperationDefinitionNode, variables: Variables): Ctx {
+function context(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  op: OperationDefinitionNode,
+  variables: Variables,
+): Ctx {
   const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  for (const d of document.definitions) {
+    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  }
   // Variables left out fall back to their declared defaults, as execution would.
   const vars: Variables = {};
   for (const def of op.variableDefinitions ?? []) {
@@ -54,7 +63,9 @@ function context(schema: GraphQLSchema, document: DocumentNode, op: OperationDef
 }
 
 function rootType(schema: GraphQLSchema, op: OperationDefinitionNode): GraphQLNamedType | null | undefined {
-  return op.operation === "mutation" ? schema.getMutationType() : op.operation === "subscription"
+  return op.operation === "mutation"
+    ? schema.getMutationType()
+    : op.operation === "subscription"
     ? schema.getSubscriptionType()
     : schema.getQueryType();
 }
@@ -106,7 +117,9 @@ function* fields(
       yield* fields(t, sel.selectionSet, ctx);
     } else {
       const frag = ctx.fragments.get(sel.name.value);
-      if (frag) yield* fields(ctx.schema.getType(frag.typeCondition.name.value) ?? parent, frag.selectionSet, ctx);
+      if (frag) {
+        yield* fields(ctx.schema.getType(frag.typeCondition.name.value) ?? parent, frag.selectionSet, ctx);
+      }
     }
   }
 }
@@ -142,7 +155,13 @@ export function requestedQueryCost(
   return requestedOf(root, op.selectionSet, context(schema, document, op, variables));
 }
 
-function actualOf(parent: GraphQLNamedType, set: SelectionSetNode, value: unknown, ctx: Ctx, inConnection: boolean): number {
+function actualOf(
+  parent: GraphQLNamedType,
+  set: SelectionSetNode,
+  value: unknown,
+  ctx: Ctx,
+  inConnection: boolean,
+): number {
   if (value === null || typeof value !== "object") return 0;
   const obj = value as Record<string, unknown>;
   let total = 0;
@@ -177,7 +196,9 @@ function connectionActual(type: GraphQLNamedType, field: FieldNode, value: unkno
   let returned = 0;
   for (const { field: f } of fields(type, field.selectionSet, ctx)) {
     const v = obj[f.alias?.value ?? f.name.value];
-    if ((f.name.value === "nodes" || f.name.value === "edges") && Array.isArray(v)) returned = Math.max(returned, v.length);
+    if ((f.name.value === "nodes" || f.name.value === "edges") && Array.isArray(v)) {
+      returned = Math.max(returned, v.length);
+    }
   }
   let total = 0;
   for (const { field: f, parent } of fields(type, field.selectionSet, ctx)) {

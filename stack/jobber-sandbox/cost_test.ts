@@ -4,7 +4,8 @@ import { actualQueryCost, requestedQueryCost } from "./cost.ts";
 import { buildSandboxSchema } from "./schema.ts";
 
 const schema = buildSandboxSchema();
-const requested = (q: string, vars: Record<string, unknown> = {}) => requestedQueryCost(schema, parse(q), null, vars);
+const requested = (q: string, vars: Record<string, unknown> = {}) =>
+  requestedQueryCost(schema, parse(q), null, vars);
 
 Deno.test("a connection of ten clients with two fields costs 20", () => {
   assert.equal(requested("{ clients(first: 10) { nodes { id name } } }"), 20);
@@ -23,12 +24,18 @@ Deno.test("last prices a connection like first", () => {
 });
 
 Deno.test("nested connections multiply", () => {
-  assert.equal(requested("{ clients(first: 10) { nodes { id clientProperties(first: 5) { nodes { id } } } } }"), 10 * (1 + 5));
+  assert.equal(
+    requested("{ clients(first: 10) { nodes { id clientProperties(first: 5) { nodes { id } } } } }"),
+    10 * (1 + 5),
+  );
 });
 
 Deno.test("nested objects cost one plus their fields, and pageInfo is multiplied like the rest", () => {
   assert.equal(requested("{ account { id name } }"), 3);
-  assert.equal(requested("{ clients(first: 2) { nodes { billingAddress { city } } pageInfo { hasNextPage } } }"), 2 * (2 + 2));
+  assert.equal(
+    requested("{ clients(first: 2) { nodes { billingAddress { city } } pageInfo { hasNextPage } } }"),
+    2 * (2 + 2),
+  );
 });
 
 Deno.test("first taken from a variable is priced by its value", () => {
@@ -44,7 +51,9 @@ Deno.test("fragments are priced like inline selections and skipped fields are fr
 });
 
 Deno.test("the actual cost counts the nodes really returned", () => {
-  const doc = parse("{ clients(first: 10) { nodes { id name clientProperties(first: 5) { nodes { id } } } } }");
+  const doc = parse(
+    "{ clients(first: 10) { nodes { id name clientProperties(first: 5) { nodes { id } } } } }",
+  );
   const data = {
     clients: {
       nodes: [
@@ -57,8 +66,8 @@ Deno.test("the actual cost counts the nodes really returned", () => {
 });
 
 Deno.test("plain lists are priced once, not per element", () => {
-  const doc = parse("{ client(id: \"x\") { emails { address } } }");
+  const doc = parse('{ client(id: "x") { emails { address } } }');
   const data = { client: { emails: [{ address: "a" }, { address: "b" }] } };
-  assert.equal(requested("{ client(id: \"x\") { emails { address } } }"), 3);
+  assert.equal(requested('{ client(id: "x") { emails { address } } }'), 3);
   assert.equal(actualQueryCost(schema, doc, null, {}, data), 3);
 });

@@ -30,27 +30,78 @@ export const GENERATE_LIMIT = 100_000;
 // Names deliberately mix accents, apostrophes, CJK, RTL and stray whitespace: the cases that
 // break naive slug, sort and display code.
 const FIRST = [
-  "Zoë", "José", "Anna", "Siobhán", "Łukasz", "Renée", "Mohammed", "小明", "Olivia", "Liam",
-  "Ngọc", "Søren", "Chloé", "Jürgen", "Aoife", "محمد", "Noah", "Emma", "Dmitri", "Björk",
-  " Anna ", "Mary-Jane", "D'Arcy", "Ｊｏｈｎ", "Ana María",
+  "Zoë",
+  "José",
+  "Anna",
+  "Siobhán",
+  "Łukasz",
+  "Renée",
+  "Mohammed",
+  "小明",
+  "Olivia",
+  "Liam",
+  "Ngọc",
+  "Søren",
+  "Chloé",
+  "Jürgen",
+  "Aoife",
+  "محمد",
+  "Noah",
+  "Emma",
+  "Dmitri",
+  "Björk",
+  " Anna ",
+  "Mary-Jane",
+  "D'Arcy",
+  "Ｊｏｈｎ",
+  "Ana María",
 ];
 const LAST = [
-  "Ångström", "Núñez", "O'Brien", "Nguyễn", "王", "Smith", "Müller", "García", "Kowalski",
-  "Brown", "van der Berg", "Johansson", "Dubois", "Tanaka", "Al-Sayed", "MacDonald", "Łęcki",
-  "Smith-Jones", "Brown ", "De La Cruz",
+  "Ångström",
+  "Núñez",
+  "O'Brien",
+  "Nguyễn",
+  "王",
+  "Smith",
+  "Müller",
+  "García",
+  "Kowalski",
+  "Brown",
+  "van der Berg",
+  "Johansson",
+  "Dubois",
+  "Tanaka",
+  "Al-Sayed",
+  "MacDonald",
+  "Łęcki",
+  "Smith-Jones",
+  "Brown ",
+  "De La Cruz",
 ];
 const COMPANIES = [
-  "Müller & Söhne GmbH", "O'Reilly Landscaping", "東京クリーニング株式会社", "Smith & Sons <Plumbing>",
-  'Café "Le Parc"', "Green Acres HOA", "ACME Property Mgmt.", "Łódź Holdings Sp. z o.o.",
-  "Bright & Clean Ltd", "Élan Dental Clinic",
+  "Müller & Söhne GmbH",
+  "O'Reilly Landscaping",
+  "東京クリーニング株式会社",
+  "Smith & Sons <Plumbing>",
+  'Café "Le Parc"',
+  "Green Acres HOA",
+  "ACME Property Mgmt.",
+  "Łódź Holdings Sp. z o.o.",
+  "Bright & Clean Ltd",
+  "Élan Dental Clinic",
 ];
 const DESCRIPTIONS = ["main", "work", "mobile", "home", "other"];
 const DOMAINS = ["example.com", "example.org", "example.net", "mail.example"];
 const INVALID_EMAILS = ["not-an-email", "anna@@example.com", "bob@example", " spaced out@example.com", ""];
 const VALID_PHONES = (r: () => number) => {
   const n = String(100 + Math.floor(r() * 100)).padStart(4, "0");
-  const forms = [`(555) 01${n.slice(-2)}-${n}`, `+1 555 01${n.slice(-2)} ${n}`, `555.01${n.slice(-2)}.${n}`,
-    `+44 20 7946 0${n.slice(-3)}`, `5550${n.slice(-2)}${n}`];
+  const forms = [
+    `(555) 01${n.slice(-2)}-${n}`,
+    `+1 555 01${n.slice(-2)} ${n}`,
+    `555.01${n.slice(-2)}.${n}`,
+    `+44 20 7946 0${n.slice(-3)}`,
+    `5550${n.slice(-2)}${n}`,
+  ];
   return forms[Math.floor(r() * forms.length)] ?? forms[0]!;
 };
 const INVALID_PHONES = ["12", "call after 5pm", "555-0100 ext. 12", "+1 (555)", "0000000000"];
@@ -119,7 +170,9 @@ export function generateClients(params: GenerateParams): ClientRecord[] {
         const roll = r();
         if (roll < 0.06) address = pick(r, INVALID_EMAILS);
         else if (e === 0 && previousEmail !== null && i % 17 === 0) address = previousEmail;
-        else address = `${asciiSlug(firstName)}.${asciiSlug(lastName)}${e === 0 ? "" : e}@${pick(r, DOMAINS)}`;
+        else {address = `${asciiSlug(firstName)}.${asciiSlug(lastName)}${e === 0 ? "" : e}@${
+            pick(r, DOMAINS)
+          }`;}
         emails.push({ id: ids.next("email"), address, primary: false, description: pick(r, DESCRIPTIONS) });
       }
       const phoneCount = Math.floor(r() * 4);

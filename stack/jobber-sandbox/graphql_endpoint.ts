@@ -6,7 +6,8 @@ import { json } from "./http.ts";
 import type { GqlContext } from "./resolvers.ts";
 
 export const THROTTLE_DOCS = "https://developer.getjobber.com/docs/using_jobbers_api/api_rate_limits/";
-export const DISCONNECTED_MESSAGE = "User has disconnected this app from their account. Please delete this token";
+export const DISCONNECTED_MESSAGE =
+  "User has disconnected this app from their account. Please delete this token";
 
 function serverError(status: 500 | 502 | 503): Response {
   // 502/503 come from the load balancer in front of Jobber, so they are HTML, not JSON.
@@ -30,7 +31,9 @@ interface GraphqlBody {
 }
 
 function readBody(raw: unknown): GraphqlBody | string {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return "Request body must be a JSON object";
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return "Request body must be a JSON object";
+  }
   const { query, variables, operationName } = raw as Record<string, unknown>;
   if (typeof query !== "string" || query.trim() === "") return "No query string was present";
   if (variables != null && (typeof variables !== "object" || Array.isArray(variables))) {
@@ -57,7 +60,9 @@ export async function graphqlEndpoint(sb: Sandbox, req: Request): Promise<Respon
   if (sb.faults.http429) return tooManyRequests();
 
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.get("authorization") ?? "")?.[1];
-  const check = bearer ? await sb.auth.checkAccessToken(bearer) : { ok: false as const, reason: "invalid" as const };
+  const check = bearer
+    ? await sb.auth.checkAccessToken(bearer)
+    : { ok: false as const, reason: "invalid" as const };
   if (!check.ok) {
     sb.log("graphql_unauthorized", { reason: check.reason });
     return json({ message: check.reason === "disconnected" ? DISCONNECTED_MESSAGE : "Unauthorized" }, 401);
@@ -65,7 +70,9 @@ export async function graphqlEndpoint(sb: Sandbox, req: Request): Promise<Respon
   const accountId = check.accountId;
   const version = req.headers.get("x-jobber-graphql-version");
   if (!version) {
-    return json({ message: "The X-JOBBER-GRAPHQL-VERSION header is required, e.g. X-JOBBER-GRAPHQL-VERSION: 2025-04-16" }, 400);
+    return json({
+      message: "The X-JOBBER-GRAPHQL-VERSION header is required, e.g. X-JOBBER-GRAPHQL-VERSION: 2025-04-16",
+    }, 400);
   }
   if (!windowFor(sb, accountId).hit(sb.faults.rateLimit.requests, sb.faults.rateLimit.windowMs)) {
     sb.log("graphql_rate_limited", { accountId: encodeId("Account", accountId) });
@@ -127,7 +134,9 @@ export async function graphqlEndpoint(sb: Sandbox, req: Request): Promise<Respon
     sb.log("graphql_internal_error", { message: String(error) });
     return json({ message: "Internal Server Error" }, 500);
   }
-  const actual = result.data ? actualQueryCost(sb.schema, document, body.operationName, body.variables, result.data) : 0;
+  const actual = result.data
+    ? actualQueryCost(sb.schema, document, body.operationName, body.variables, result.data)
+    : 0;
   bucket.charge(actual);
   const key = encodeId("Account", accountId);
   sb.counters.pointsSpent[key] = (sb.counters.pointsSpent[key] ?? 0) + actual;

@@ -48,7 +48,11 @@ Deno.test("clients(first: 10) with id and name is requested at 20 and charged fo
     assert.equal(body.data.clients.nodes.length, 10);
     assert.equal(body.extensions.cost.requestedQueryCost, 20);
     assert.equal(body.extensions.cost.actualQueryCost, 20);
-    const none = await gql(s, t.access_token, "{ clients(first: 10, searchTerm: \"zzz-no-such\") { nodes { id name } } }");
+    const none = await gql(
+      s,
+      t.access_token,
+      '{ clients(first: 10, searchTerm: "zzz-no-such") { nodes { id name } } }',
+    );
     assert.equal(none.extensions.cost.requestedQueryCost, 20);
     assert.equal(none.extensions.cost.actualQueryCost, 0);
   });
@@ -66,7 +70,10 @@ Deno.test("a query costing more than what is available is THROTTLED, and the buc
     assert.equal(throttled.data, undefined);
     assert.deepEqual(throttled.errors, [{
       message: "Throttled",
-      extensions: { code: "THROTTLED", documentation: "https://developer.getjobber.com/docs/using_jobbers_api/api_rate_limits/" },
+      extensions: {
+        code: "THROTTLED",
+        documentation: "https://developer.getjobber.com/docs/using_jobbers_api/api_rate_limits/",
+      },
     }]);
     const cost = throttled.extensions.cost;
     assert.equal(cost.requestedQueryCost, 60);
@@ -104,9 +111,23 @@ Deno.test("the DDoS guard answers 429 past the request limit of the window", asy
   });
 });
 
-Deno.test("the default DDoS guard allows 2,500 requests per window", async () => {
+Deno.test("the default DDoS guard allows 2,500 requests per five minutes and answers the next with 429", async () => {
   await withSandbox({}, async (s) => {
     assert.deepEqual(s.sandbox.faults.rateLimit, { requests: 2500, windowMs: 300_000 });
+    const t = await connect(s);
+    const statuses = new Map<number, number>();
+    for (let batch = 0; batch < 25; batch++) {
+      const results = await Promise.all(Array.from({ length: 100 }, async () => {
+        const res = await gqlRaw(s, t.access_token, "{ account { id } }");
+        await res.body?.cancel();
+        return res.status;
+      }));
+      for (const st of results) statuses.set(st, (statuses.get(st) ?? 0) + 1);
+    }
+    assert.deepEqual([...statuses], [[200, 2500]]);
+    const over = await gqlRaw(s, t.access_token, "{ account { id } }");
+    assert.equal(over.status, 429);
+    await over.body?.cancel();
   });
 });
 
@@ -129,7 +150,11 @@ Deno.test("tokens expired through the control API are answered 401", async () =>
 Deno.test("after appDisconnect every token is answered with the disconnected message", async () => {
   await withSandbox({}, async (s) => {
     const t = await connect(s);
-    const body = await gql(s, t.access_token, "mutation { appDisconnect { app { name author } userErrors { message path } } }");
+    const body = await gql(
+      s,
+      t.access_token,
+      "mutation { appDisconnect { app { name author } userErrors { message path } } }",
+    );
     assert.deepEqual(body.data.appDisconnect, { app: { name: "Blipp", author: "Blipp" }, userErrors: [] });
     const res = await gqlRaw(s, t.access_token, "{ account { id } }");
     assert.equal(res.status, 401);
@@ -169,7 +194,7 @@ Deno.test("malformed GraphQL comes back as errors with HTTP 200, not a crash", a
     assert.match(syntax.errors[0].message, /Syntax Error/);
     const unknown = await gql(s, t.access_token, "{ nope }");
     assert.match(unknown.errors[0].message, /Cannot query field "nope"/);
-    const badId = await gql(s, t.access_token, "{ client(id: \"not base64!\") { id } }");
+    const badId = await gql(s, t.access_token, '{ client(id: "not base64!") { id } }');
     assert.match(badId.errors[0].message, /EncodedId/);
   });
 });
@@ -177,11 +202,15 @@ Deno.test("malformed GraphQL comes back as errors with HTTP 200, not a crash", a
 Deno.test("single lookups of unknown ids come back as null", async () => {
   await withSandbox({}, async (s) => {
     const t = await connect(s);
-    const body = await gql(s, t.access_token, `{
+    const body = await gql(
+      s,
+      t.access_token,
+      `{
       client(id: "${encodeId("Client", 999999)}") { id }
       job(id: "${encodeId("Job", 999999)}") { id }
       visit(id: "${encodeId("Visit", 999999)}") { id }
-    }`);
+    }`,
+    );
     assert.deepEqual(body.data, { client: null, job: null, visit: null });
   });
 });
@@ -213,11 +242,15 @@ Deno.test("cursor pagination is stable while clients are inserted and deleted", 
     // A new client and a deleted client from page 1 must not shift page 2.
     await control(s, "POST", `/accounts/${t.accountId}/clients`, { firstName: "New", lastName: "Comer" });
     await control(s, "DELETE", `/clients/${page1.nodes[3].id}`);
-    const page2 = (await gql(s, t.access_token, PAGE, { first: 10, after: page1.pageInfo.endCursor })).data.clients;
+    const page2 =
+      (await gql(s, t.access_token, PAGE, { first: 10, after: page1.pageInfo.endCursor })).data.clients;
     const fresh = await control(s, "GET", `/accounts/${t.accountId}/clients?first=100`);
     const ids: string[] = fresh.body.clients.map((c: { id: string }) => c.id);
     const expectedStart = ids.indexOf(page1.nodes[9].id) + 1;
-    assert.deepEqual(page2.nodes.map((n: { id: string }) => n.id), ids.slice(expectedStart, expectedStart + 10));
+    assert.deepEqual(
+      page2.nodes.map((n: { id: string }) => n.id),
+      ids.slice(expectedStart, expectedStart + 10),
+    );
     let after: string | null = page2.pageInfo.endCursor;
     const seen = new Set([...page1.nodes, ...page2.nodes].map((n: { id: string }) => n.id));
     while (after) {
@@ -238,16 +271,33 @@ Deno.test("clients filter by updatedAt, isArchived, isLead and searchTerm", asyn
       lastName: "Ångström",
       emails: [{ address: "zoe@example.com", primary: true }],
     });
-    const recent = await gql(s, t.access_token, `query($since: ISO8601DateTime) {
+    const recent = await gql(
+      s,
+      t.access_token,
+      `query($since: ISO8601DateTime) {
       clients(first: 100, filter: { updatedAt: { after: $since } }) { nodes { id name } totalCount }
-    }`, { since });
+    }`,
+      { since },
+    );
     assert.deepEqual(recent.data.clients.nodes, [{ id: created.body.id, name: "Zoë Ångström" }]);
     assert.equal(recent.data.clients.totalCount, 1);
-    const search = await gql(s, t.access_token, `{ clients(first: 5, searchTerm: "zoe@example") { nodes { id } } }`);
+    const search = await gql(
+      s,
+      t.access_token,
+      `{ clients(first: 5, searchTerm: "zoe@example") { nodes { id } } }`,
+    );
     assert.deepEqual(search.data.clients.nodes, [{ id: created.body.id }]);
-    const archived = await gql(s, t.access_token, `{ clients(first: 100, filter: { isArchived: true }) { nodes { isArchived } } }`);
+    const archived = await gql(
+      s,
+      t.access_token,
+      `{ clients(first: 100, filter: { isArchived: true }) { nodes { isArchived } } }`,
+    );
     assert.ok(archived.data.clients.nodes.every((n: { isArchived: boolean }) => n.isArchived));
-    const leads = await gql(s, t.access_token, `{ clients(first: 100, filter: { isLead: false }) { nodes { isLead } } }`);
+    const leads = await gql(
+      s,
+      t.access_token,
+      `{ clients(first: 100, filter: { isLead: false }) { nodes { isLead } } }`,
+    );
     assert.ok(leads.data.clients.nodes.every((n: { isLead: boolean }) => !n.isLead));
   });
 });
@@ -255,12 +305,16 @@ Deno.test("clients filter by updatedAt, isArchived, isLead and searchTerm", asyn
 Deno.test("a client exposes the fields the integration reads", async () => {
   await withSandbox({}, async (s) => {
     const t = await connect(s);
-    const body = await gql(s, t.access_token, `{ clients(first: 100) { nodes {
+    const body = await gql(
+      s,
+      t.access_token,
+      `{ clients(first: 100) { nodes {
       id name firstName lastName companyName isCompany isLead isArchived title createdAt updatedAt
       emails { id address primary description } phones { id number primary smsAllowed description friendly normalizedPhoneNumber }
       billingAddress { street1 street2 city province postalCode country }
       clientProperties(first: 5) { nodes { id address { street1 street2 city province postalCode country } } }
-    } } }`);
+    } } }`,
+    );
     assert.equal(body.errors, undefined);
     assert.equal(body.data.clients.nodes.length, 25);
     assert.match(body.data.clients.nodes[0].updatedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -272,23 +326,45 @@ Deno.test("jobs and visits show completion after the job is completed and closed
   await withSandbox({}, async (s) => {
     const t = await connect(s);
     const clients = await control(s, "GET", `/accounts/${t.accountId}/clients?first=1`);
-    const job = await control(s, "POST", `/accounts/${t.accountId}/jobs`, { clientId: clients.body.clients[0].id, title: "Hedge trim" });
+    const job = await control(s, "POST", `/accounts/${t.accountId}/jobs`, {
+      clientId: clients.body.clients[0].id,
+      title: "Hedge trim",
+    });
     await control(s, "POST", `/jobs/${job.body.id}/complete`);
-    const visit = await gql(s, t.access_token, `query($id: EncodedId!) { visit(id: $id) {
+    const visit = await gql(
+      s,
+      t.access_token,
+      `query($id: EncodedId!) { visit(id: $id) {
       id isComplete completedAt visitStatus isLastScheduledVisit job { id jobNumber title jobStatus completedAt client { id name } }
-    } }`, { id: job.body.visits[0].id });
+    } }`,
+      { id: job.body.visits[0].id },
+    );
     assert.equal(visit.data.visit.isComplete, true);
     assert.equal(visit.data.visit.visitStatus, "COMPLETED");
     assert.equal(visit.data.visit.isLastScheduledVisit, true);
     assert.equal(visit.data.visit.job.completedAt, null);
     await control(s, "POST", `/jobs/${job.body.id}/close`);
-    const closed = await gql(s, t.access_token, `query($id: EncodedId!) { job(id: $id) { jobStatus completedAt visits(first: 5) { nodes { isComplete } } } }`, { id: job.body.id });
+    const closed = await gql(
+      s,
+      t.access_token,
+      `query($id: EncodedId!) { job(id: $id) { jobStatus completedAt visits(first: 5) { nodes { isComplete } } } }`,
+      { id: job.body.id },
+    );
     assert.equal(closed.data.job.jobStatus, "requires_invoicing");
     assert.notEqual(closed.data.job.completedAt, null);
     await control(s, "POST", `/jobs/${job.body.id}/reopen`);
-    const reopened = await gql(s, t.access_token, `query($id: EncodedId!) { job(id: $id) { jobStatus completedAt } }`, { id: job.body.id });
+    const reopened = await gql(
+      s,
+      t.access_token,
+      `query($id: EncodedId!) { job(id: $id) { jobStatus completedAt } }`,
+      { id: job.body.id },
+    );
     assert.deepEqual(reopened.data.job, { jobStatus: "upcoming", completedAt: null });
-    const sorted = await gql(s, t.access_token, `{ jobs(first: 10, sort: [{ key: UPDATED_AT, direction: DESCENDING }]) { nodes { id } } }`);
+    const sorted = await gql(
+      s,
+      t.access_token,
+      `{ jobs(first: 10, sort: [{ key: UPDATED_AT, direction: DESCENDING }]) { nodes { id } } }`,
+    );
     assert.equal(sorted.data.jobs.nodes[0].id, job.body.id);
   });
 });

@@ -4,6 +4,8 @@ export type Logger = (event: string, fields?: Record<string, unknown>) => void;
 export function createLogger(quiet: boolean): Logger {
   if (quiet) return () => {};
   return (event, fields = {}) => {
-    console.log(JSON.stringify({ service: "jobber-sandbox", event, at: new Date().toISOString(), ...fields }));
+    console.log(
+      JSON.stringify({ service: "jobber-sandbox", event, at: new Date().toISOString(), ...fields }),
+    );
   };
 }

@@ -6,7 +6,13 @@ let options;
 try {
   options = optionsFromEnv(Deno.env.toObject());
 } catch (error) {
-  console.error(JSON.stringify({ service: "jobber-sandbox", event: "config_error", message: String((error as Error).message) }));
+  console.error(
+    JSON.stringify({
+      service: "jobber-sandbox",
+      event: "config_error",
+      message: String((error as Error).message),
+    }),
+  );
   Deno.exit(1);
 }
 const running = await startSandbox({ ...options, quiet: false });

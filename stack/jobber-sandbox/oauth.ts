@@ -15,7 +15,13 @@ button{font-size:1rem;padding:.5rem 1rem;margin-right:.5rem}</style></head><body
 }
 
 function errorPage(message: string): Response {
-  return html(page("Jobber: authorization error", `<h1>Authorization error</h1><p role="alert">${escapeHtml(message)}</p>`), 400);
+  return html(
+    page(
+      "Jobber: authorization error",
+      `<h1>Authorization error</h1><p role="alert">${escapeHtml(message)}</p>`,
+    ),
+    400,
+  );
 }
 
 interface AuthorizeParams {
@@ -51,9 +57,9 @@ export function authorizePage(sb: Sandbox, url: URL): Response {
   const chosen = accounts.find((a) => encodeId("Account", a.id) === preselect) ?? accounts[0];
   const radios = accounts.map((a) => {
     const id = encodeId("Account", a.id);
-    return `<label><input type="radio" name="account_id" value="${escapeHtml(id)}"${a === chosen ? " checked" : ""}> ${
-      escapeHtml(a.name)
-    }</label>`;
+    return `<label><input type="radio" name="account_id" value="${escapeHtml(id)}"${
+      a === chosen ? " checked" : ""
+    }> ${escapeHtml(a.name)}</label>`;
   }).join("\n");
   const hidden = [
     ["client_id", params.clientId],
@@ -105,7 +111,10 @@ export async function authorizeDecision(sb: Sandbox, req: Request): Promise<Resp
   const target = new URL(redirectUri);
   target.searchParams.set("code", code);
   if (params.state !== null) target.searchParams.set("state", params.state);
-  sb.log("oauth_code_issued", { accountId: encodeId("Account", account.id), withState: params.state !== null });
+  sb.log("oauth_code_issued", {
+    accountId: encodeId("Account", account.id),
+    withState: params.state !== null,
+  });
   return new Response(null, { status: 302, headers: { location: target.toString() } });
 }
 
@@ -132,7 +141,9 @@ export async function tokenEndpoint(sb: Sandbox, req: Request): Promise<Response
     return json({ error: "server_error" }, sb.faults.failNext.status);
   }
   const body = await readTokenBody(req);
-  if (!body) return json({ error: "invalid_request", error_description: "The request body could not be read." }, 400);
+  if (!body) {
+    return json({ error: "invalid_request", error_description: "The request body could not be read." }, 400);
+  }
   const grant = body.grant_type;
   if (grant === "authorization_code" || grant === "refresh_token") sb.counters.tokenCalls[grant]++;
   if (body.client_id !== sb.options.clientId || body.client_secret !== sb.options.clientSecret) {
@@ -142,7 +153,10 @@ export async function tokenEndpoint(sb: Sandbox, req: Request): Promise<Response
   let accountId: number | null;
   if (grant === "authorization_code") {
     if (!body.code || !body.redirect_uri) {
-      return json({ error: "invalid_request", error_description: "The request is missing a required parameter." }, 400);
+      return json({
+        error: "invalid_request",
+        error_description: "The request is missing a required parameter.",
+      }, 400);
     }
     accountId = sb.auth.redeemCode(body.code, body.client_id, body.redirect_uri);
     if (accountId === null) {

@@ -4,7 +4,12 @@ import { accountIds, connect, consent, gqlRaw, REDIRECT, tokenRequest, withSandb
 
 Deno.test("the consent page names the app, lists the accounts and offers Allow access and Deny", async () => {
   await withSandbox({}, async (s) => {
-    const q = new URLSearchParams({ response_type: "code", client_id: "blipp-local", redirect_uri: REDIRECT, state: "s1" });
+    const q = new URLSearchParams({
+      response_type: "code",
+      client_id: "blipp-local",
+      redirect_uri: REDIRECT,
+      state: "s1",
+    });
     const res = await fetch(`${s.url}/api/oauth/authorize?${q}`);
     const page = await res.text();
     assert.equal(res.status, 200);
@@ -18,12 +23,22 @@ Deno.test("the consent page names the app, lists the accounts and offers Allow a
 
 Deno.test("authorize rejects a redirect_uri that differs only by a trailing slash, without redirecting", async () => {
   await withSandbox({}, async (s) => {
-    const q = new URLSearchParams({ response_type: "code", client_id: "blipp-local", redirect_uri: `${REDIRECT}/` });
+    const q = new URLSearchParams({
+      response_type: "code",
+      client_id: "blipp-local",
+      redirect_uri: `${REDIRECT}/`,
+    });
     const res = await fetch(`${s.url}/api/oauth/authorize?${q}`, { redirect: "manual" });
     assert.equal(res.status, 400);
     assert.equal(res.headers.get("location"), null);
     assert.match(await res.text(), /redirect uri/i);
-    const wrongClient = await fetch(`${s.url}/api/oauth/authorize?${new URLSearchParams({ response_type: "code", client_id: "other", redirect_uri: REDIRECT })}`);
+    const wrongClient = await fetch(
+      `${s.url}/api/oauth/authorize?${new URLSearchParams({
+        response_type: "code",
+        client_id: "other",
+        redirect_uri: REDIRECT,
+      })}`,
+    );
     assert.equal(wrongClient.status, 400);
     await wrongClient.body?.cancel();
   });
@@ -76,15 +91,27 @@ Deno.test("an access token past its exp is answered 401", async () => {
 Deno.test("an authorization code works once and only with the redirect_uri it was issued for", async () => {
   await withSandbox({ redirectUris: [REDIRECT, "http://127.0.0.1:2/other"] }, async (s) => {
     const code = new URL(await consent(s)).searchParams.get("code")!;
-    const wrongUri = await tokenRequest(s, { grant_type: "authorization_code", code, redirect_uri: "http://127.0.0.1:2/other" });
+    const wrongUri = await tokenRequest(s, {
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: "http://127.0.0.1:2/other",
+    });
     assert.equal(wrongUri.status, 400);
     assert.equal((await wrongUri.json()).error, "invalid_grant");
 
     const code2 = new URL(await consent(s)).searchParams.get("code")!;
-    const first = await tokenRequest(s, { grant_type: "authorization_code", code: code2, redirect_uri: REDIRECT });
+    const first = await tokenRequest(s, {
+      grant_type: "authorization_code",
+      code: code2,
+      redirect_uri: REDIRECT,
+    });
     assert.equal(first.status, 200);
     await first.body?.cancel();
-    const again = await tokenRequest(s, { grant_type: "authorization_code", code: code2, redirect_uri: REDIRECT });
+    const again = await tokenRequest(s, {
+      grant_type: "authorization_code",
+      code: code2,
+      redirect_uri: REDIRECT,
+    });
     assert.equal(again.status, 400);
     assert.equal((await again.json()).error, "invalid_grant");
   });
@@ -111,7 +138,11 @@ Deno.test("refresh rotates the refresh token and rejects the previous one with J
 
 Deno.test("a wrong client secret is answered 401 invalid_client", async () => {
   await withSandbox({}, async (s) => {
-    const res = await tokenRequest(s, { grant_type: "refresh_token", refresh_token: "x", client_secret: "nope" });
+    const res = await tokenRequest(s, {
+      grant_type: "refresh_token",
+      refresh_token: "x",
+      client_secret: "nope",
+    });
     assert.equal(res.status, 401);
     assert.deepEqual(await res.json(), { error: "invalid_client" });
   });
@@ -120,7 +151,10 @@ Deno.test("a wrong client secret is answered 401 invalid_client", async () => {
 Deno.test("failNext.token5xx makes the next token call fail with a 5xx, then recovers", async () => {
   await withSandbox({}, async (s) => {
     const t = await connect(s);
-    await (await fetch(`${s.url}/_sandbox/faults`, { method: "PUT", body: JSON.stringify({ failNext: { token5xx: 1 } }) })).body?.cancel();
+    await (await fetch(`${s.url}/_sandbox/faults`, {
+      method: "PUT",
+      body: JSON.stringify({ failNext: { token5xx: 1 } }),
+    })).body?.cancel();
     const failed = await tokenRequest(s, { grant_type: "refresh_token", refresh_token: t.refresh_token });
     assert.equal(failed.status, 503);
     await failed.body?.cancel();

@@ -6,7 +6,9 @@ import { clientName } from "./store.ts";
 const CLIENTS_SHOWN = 10;
 
 function postButton(action: string, label: string): string {
-  return `<form method="post" action="${e(action)}" class="inline"><button type="submit">${e(label)}</button></form>`;
+  return `<form method="post" action="${e(action)}" class="inline"><button type="submit">${
+    e(label)
+  }</button></form>`;
 }
 
 /** Server-rendered overview: accounts, a few clients, jobs with the actions tests click. */
@@ -17,23 +19,29 @@ export function homePage(sb: Sandbox): Response {
     const connected = sb.auth.isConnected(account.id);
     const clients = sb.store.listClients(account.id);
     const clientRows = clients.slice(0, CLIENTS_SHOWN).map((c) =>
-      `<li>${e(clientName(c) || "(no name)")}${c.isArchived ? " <em>archived</em>" : ""}${c.isLead ? " <em>lead</em>" : ""}</li>`
+      `<li>${e(clientName(c) || "(no name)")}${c.isArchived ? " <em>archived</em>" : ""}${
+        c.isLead ? " <em>lead</em>" : ""
+      }</li>`
     ).join("");
     const jobRows = sb.store.listJobs(account.id).map((j) => {
       const client = sb.store.clients.get(j.clientId);
       const jobId = encodeId("Job", j.id);
-      return `<tr><td>#${j.jobNumber}</td><td>${e(j.title)}</td><td>${e(client ? clientName(client) : "")}</td>
+      return `<tr><td>#${j.jobNumber}</td><td>${e(j.title)}</td><td>${
+        e(client ? clientName(client) : "")
+      }</td>
 <td>${e(j.jobStatus)}</td><td>${j.completedAt === null ? "" : e(isoSeconds(j.completedAt))}</td>
-<td>${postButton(`/ui/jobs/${jobId}/complete`, "Complete")} ${postButton(`/ui/jobs/${jobId}/close`, "Close")} ${
-        postButton(`/ui/jobs/${jobId}/reopen`, "Reopen")
-      }</td></tr>`;
+<td>${postButton(`/ui/jobs/${jobId}/complete`, "Complete")} ${
+        postButton(`/ui/jobs/${jobId}/close`, "Close")
+      } ${postButton(`/ui/jobs/${jobId}/reopen`, "Reopen")}</td></tr>`;
     }).join("\n");
     const install = `<form method="get" action="/api/oauth/authorize" class="inline">
 <input type="hidden" name="response_type" value="code">
 <input type="hidden" name="client_id" value="${e(sb.options.clientId)}">
 <input type="hidden" name="redirect_uri" value="${e(redirectUri)}">
 <input type="hidden" name="sandbox_account" value="${e(accountId)}">
-<button type="submit" aria-label="Install from Marketplace: ${e(account.name)}">Install from Marketplace</button></form>`;
+<button type="submit" aria-label="Install from Marketplace: ${
+      e(account.name)
+    }">Install from Marketplace</button></form>`;
     return `<section aria-label="${e(account.name)}">
 <h2>${e(account.name)} <small>${e(accountId)}</small></h2>
 <p>App: <strong data-testid="connection">${connected ? "connected" : "not connected"}</strong>

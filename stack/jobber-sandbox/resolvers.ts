@@ -1,8 +1,24 @@
 import { GraphQLError, type GraphQLFieldResolver } from "graphql";
 import { decodeCursor, decodeId, encodeCursor, encodeId, type GidType } from "./ids.ts";
-import type { AccountRecord, ClientRecord, EmailRecord, JobRecord, PhoneRecord, PropertyRecord, VisitRecord } from "./model.ts";
+import type {
+  AccountRecord,
+  ClientRecord,
+  EmailRecord,
+  JobRecord,
+  PhoneRecord,
+  PropertyRecord,
+  VisitRecord,
+} from "./model.ts";
 import { APP_UUID } from "./options.ts";
-import { clientName, type ClientFilter, inRange, type Page, pageById, type RangeFilter, type Store } from "./store.ts";
+import {
+  type ClientFilter,
+  clientName,
+  inRange,
+  type Page,
+  pageById,
+  type RangeFilter,
+  type Store,
+} from "./store.ts";
 import { WEBHOOK_TOPICS } from "./topics.ts";
 
 export interface GqlContext {
@@ -96,7 +112,12 @@ function clientMatcher(filter: ClientFilter | null | undefined, searchTerm: stri
       if (!inRange(c.createdAt, filter.createdAt)) return false;
     }
     if (term) {
-      const haystack = [clientName(c), c.companyName ?? "", ...c.emails.map((e) => e.address), ...c.phones.map((p) => p.number)]
+      const haystack = [
+        clientName(c),
+        c.companyName ?? "",
+        ...c.emails.map((e) => e.address),
+        ...c.phones.map((p) => p.number),
+      ]
         .join("\n")
         .toLowerCase();
       if (!haystack.includes(term)) return false;
@@ -202,7 +223,9 @@ export const resolvers: Record<string, Record<string, Resolver>> = {
     clients: (_r, args, ctx) => {
       const a = args as PageArgs & { filter?: ClientFilter | null; searchTerm?: string | null };
       const req = pageRequest(a, "clients");
-      return connection(pageById(ctx.store.listClients(ctx.accountId), req, clientMatcher(a.filter, a.searchTerm)));
+      return connection(
+        pageById(ctx.store.listClients(ctx.accountId), req, clientMatcher(a.filter, a.searchTerm)),
+      );
     },
     client: (_r, args, ctx) => ownClient(ctx, lookup("Client", args.id)),
     jobs: (_r, args, ctx) => jobsQuery(ctx.store, ctx.accountId, args as JobArgs),
@@ -215,14 +238,25 @@ export const resolvers: Record<string, Record<string, Resolver>> = {
       const hook = lookup("WebHook", args.webHookId);
       const topic = hook === null ? undefined : WEBHOOK_TOPICS[hook - 1];
       if (!topic) throw new GraphQLError("Web hook not found");
-      return { topic, appId: APP_UUID, accountId: args.accountId, itemId: args.itemId, occuredAt: args.occuredAt };
+      return {
+        topic,
+        appId: APP_UUID,
+        accountId: args.accountId,
+        itemId: args.itemId,
+        occuredAt: args.occuredAt,
+      };
     },
   },
   Mutation: {
     appDisconnect: (_r, _a, ctx) => {
       ctx.disconnect(ctx.accountId);
       return {
-        app: { id: 1, name: ctx.appName, author: ctx.appName, description: `${ctx.appName} (Jobber sandbox)` },
+        app: {
+          id: 1,
+          name: ctx.appName,
+          author: ctx.appName,
+          description: `${ctx.appName} (Jobber sandbox)`,
+        },
         userErrors: [],
       };
     },
@@ -255,7 +289,8 @@ export const resolvers: Record<string, Record<string, Resolver>> = {
     phones: (r) => (r as ClientRecord).phones.map((p) => ({ ...p, client: r })),
     billingAddress: (r) => {
       const a = (r as ClientRecord).billingAddress;
-      return a && { ...a, street: [a.street1, a.street2].filter(Boolean).join(", "), latitude: "", longitude: "" };
+      return a &&
+        { ...a, street: [a.street1, a.street2].filter(Boolean).join(", "), latitude: "", longitude: "" };
     },
     clientProperties: (r, args) => pageList((r as ClientRecord).properties, args, "clientProperties"),
     jobs: (r, args, ctx) => {
@@ -275,7 +310,11 @@ export const resolvers: Record<string, Record<string, Resolver>> = {
     client: (r, _a, ctx) => ctx.store.clients.get((r as PropertyRecord).clientId) ?? null,
     address: (r) => {
       const p = r as PropertyRecord;
-      return { ...p.address, id: encodeId("Property", p.id), street: [p.address.street1, p.address.street2].filter(Boolean).join(", ") };
+      return {
+        ...p.address,
+        id: encodeId("Property", p.id),
+        street: [p.address.street1, p.address.street2].filter(Boolean).join(", "),
+      };
     },
     isBillingAddress: (r, _a, ctx) => {
       const p = r as PropertyRecord;
@@ -304,8 +343,10 @@ export const resolvers: Record<string, Record<string, Resolver>> = {
     isDefaultTitle: () => true,
     isLastScheduledVisit: (r, _a, ctx) => ctx.store.isLastScheduledVisit(r as VisitRecord),
     job: (r, _a, ctx) => ctx.store.jobs.get((r as VisitRecord).jobId),
-    client: (r, _a, ctx) => ctx.store.clients.get(ctx.store.jobs.get((r as VisitRecord).jobId)?.clientId ?? -1),
-    property: (r, _a, ctx) => ctx.store.properties.get(ctx.store.jobs.get((r as VisitRecord).jobId)?.propertyId ?? -1),
+    client: (r, _a, ctx) =>
+      ctx.store.clients.get(ctx.store.jobs.get((r as VisitRecord).jobId)?.clientId ?? -1),
+    property: (r, _a, ctx) =>
+      ctx.store.properties.get(ctx.store.jobs.get((r as VisitRecord).jobId)?.propertyId ?? -1),
     visitStatus: (r, _a, ctx) => visitStatus(r as VisitRecord, ctx.store.now()),
   },
 };

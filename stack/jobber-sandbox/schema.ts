@@ -1,4 +1,11 @@
-import { buildSchema, GraphQLError, type GraphQLScalarType, type GraphQLSchema, isObjectType, Kind } from "graphql";
+import {
+  buildSchema,
+  GraphQLError,
+  type GraphQLScalarType,
+  type GraphQLSchema,
+  isObjectType,
+  Kind,
+} from "graphql";
 import { decodeId, isoSeconds } from "./ids.ts";
 import { resolvers } from "./resolvers.ts";
 

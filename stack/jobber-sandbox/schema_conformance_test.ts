@@ -40,7 +40,10 @@ Deno.test({
     : `schema conformance (skipped: reference schema not found at ${referencePath})`,
   ignore: !exists && !ci,
   fn: () => {
-    assert.ok(exists, `Reference schema not found at ${referencePath} (set JOBBER_REFERENCE_SCHEMA); required when CI=true`);
+    assert.ok(
+      exists,
+      `Reference schema not found at ${referencePath} (set JOBBER_REFERENCE_SCHEMA); required when CI=true`,
+    );
     const raw = JSON.parse(Deno.readTextFileSync(referencePath));
     const reference = buildClientSchema((raw.data ?? raw) as IntrospectionQuery);
     const sandbox = buildSandboxSchema();
@@ -54,9 +57,14 @@ Deno.test({
         problems.push(`type ${type.name} is not in the reference`);
         continue;
       }
-      if (kind(ref) !== kind(type)) problems.push(`type ${type.name} is ${kind(type)}, reference has ${kind(ref)}`);
+      if (kind(ref) !== kind(type)) {
+        problems.push(`type ${type.name} is ${kind(type)}, reference has ${kind(ref)}`);
+      }
       if ((isObjectType(type) && isObjectType(ref)) || (isInputObjectType(type) && isInputObjectType(ref))) {
-        const refFields = ref.getFields() as Record<string, { type: unknown; args?: readonly { name: string; type: unknown }[] }>;
+        const refFields = ref.getFields() as Record<
+          string,
+          { type: unknown; args?: readonly { name: string; type: unknown }[] }
+        >;
         for (const field of Object.values(type.getFields())) {
           const coord = `${type.name}.${field.name}`;
           if (newer.has(coord)) continue;
@@ -83,7 +91,9 @@ Deno.test({
         const refValues = new Set(ref.getValues().map((v) => v.name));
         for (const value of type.getValues()) {
           const coord = `${type.name}.${value.name}`;
-          if (!newer.has(coord) && !refValues.has(value.name)) problems.push(`enum value ${coord} is not in the reference`);
+          if (!newer.has(coord) && !refValues.has(value.name)) {
+            problems.push(`enum value ${coord} is not in the reference`);
+          }
         }
       }
     }
@@ -92,7 +102,9 @@ Deno.test({
       const [typeName, member] = coord.split(".");
       const ref = reference.getType(typeName!);
       const present = ref && member
-        ? (isEnumType(ref) ? ref.getValues().some((v) => v.name === member) : (isObjectType(ref) || isInputObjectType(ref)) && member in ref.getFields())
+        ? (isEnumType(ref)
+          ? ref.getValues().some((v) => v.name === member)
+          : (isObjectType(ref) || isInputObjectType(ref)) && member in ref.getFields())
         : Boolean(ref);
       if (present) problems.push(`${coord} is listed in NEWER_THAN_2022 but exists in the reference`);
     }

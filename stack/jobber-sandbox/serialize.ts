@@ -18,7 +18,12 @@ export function clientJson(c: ClientRecord) {
     title: c.title,
     createdAt: isoSeconds(c.createdAt),
     updatedAt: isoSeconds(c.updatedAt),
-    emails: c.emails.map((e) => ({ id: encodeId("Email", e.id), address: e.address, primary: e.primary, description: e.description })),
+    emails: c.emails.map((e) => ({
+      id: encodeId("Email", e.id),
+      address: e.address,
+      primary: e.primary,
+      description: e.description,
+    })),
     phones: c.phones.map((p) => ({
       id: encodeId("ClientPhoneNumber", p.id),
       number: p.number,

@@ -51,7 +51,11 @@ export function createSandbox(partial: Partial<SandboxOptions> = {}): Sandbox {
   // Webhooks only go to accounts that have the app installed, as in Jobber.
   store.onChange((event) => {
     if (!sb.auth.isConnected(event.accountId)) return;
-    sb.webhooks.fire(event.topic, encodeId("Account", event.accountId), encodeId(event.itemType, event.itemId));
+    sb.webhooks.fire(
+      event.topic,
+      encodeId("Account", event.accountId),
+      encodeId(event.itemType, event.itemId),
+    );
   });
   store.reset(options.seed);
   sb.webhooks.subscribeAll(options.webhookUrl);
@@ -89,7 +93,6 @@ export async function startSandbox(partial: Partial<SandboxOptions> = {}): Promi
   }, (req) => handle(sb, req));
   const port = await listening;
   const url = `http://127.0.0.1:${port}`;
-  sb.log("listening", { url });
   return {
     url,
     port,

@@ -65,9 +65,18 @@ export interface ClientInput {
   isLead?: boolean | undefined;
   isArchived?: boolean | undefined;
   title?: string | null | undefined;
-  emails?: Array<{ address: string; primary?: boolean | undefined; description?: string | undefined }> | undefined;
+  emails?:
+    | Array<{ address: string; primary?: boolean | undefined; description?: string | undefined }>
+    | undefined;
   phones?:
-    | Array<{ number: string; primary?: boolean | undefined; smsAllowed?: boolean | undefined; description?: string | undefined }>
+    | Array<
+      {
+        number: string;
+        primary?: boolean | undefined;
+        smsAllowed?: boolean | undefined;
+        description?: string | undefined;
+      }
+    >
     | undefined;
   billingAddress?: AddressInput | null | undefined;
   propertyAddress?: AddressInput | null | undefined;
@@ -120,8 +129,18 @@ export function pageById<T extends { id: number }>(
     const limit = req.first ?? DEFAULT_PAGE_SIZE;
     let i = start;
     for (; i < end && items.length < limit; i++) if (match(list[i]!)) items.push(list[i]!);
-    for (; i < end; i++) if (match(list[i]!)) { hasNextPage = true; break; }
-    for (let j = start - 1; j >= 0; j--) if (match(list[j]!)) { hasPreviousPage = true; break; }
+    for (; i < end; i++) {
+      if (match(list[i]!)) {
+        hasNextPage = true;
+        break;
+      }
+    }
+    for (let j = start - 1; j >= 0; j--) {
+      if (match(list[j]!)) {
+        hasPreviousPage = true;
+        break;
+      }
+    }
     if (req.last != null && items.length > req.last) {
       items.splice(0, items.length - req.last);
       hasPreviousPage = true;
@@ -130,8 +149,18 @@ export function pageById<T extends { id: number }>(
     const limit = req.last!;
     let i = end - 1;
     for (; i >= start && items.length < limit; i--) if (match(list[i]!)) items.push(list[i]!);
-    for (; i >= start; i--) if (match(list[i]!)) { hasPreviousPage = true; break; }
-    for (let j = end; j < list.length; j++) if (match(list[j]!)) { hasNextPage = true; break; }
+    for (; i >= start; i--) {
+      if (match(list[i]!)) {
+        hasPreviousPage = true;
+        break;
+      }
+    }
+    for (let j = end; j < list.length; j++) {
+      if (match(list[j]!)) {
+        hasNextPage = true;
+        break;
+      }
+    }
     items.reverse();
   }
   let total: number | null = null;
@@ -172,7 +201,12 @@ export class Store {
     this.listeners.push(listener);
   }
 
-  private emit(topic: ChangeTopic, accountId: number, itemType: ChangeEvent["itemType"], itemId: number): void {
+  private emit(
+    topic: ChangeTopic,
+    accountId: number,
+    itemType: ChangeEvent["itemType"],
+    itemId: number,
+  ): void {
     const event = { topic, accountId, itemType, itemId, at: this.now() };
     for (const l of this.listeners) l(event);
   }
@@ -412,7 +446,11 @@ export class Store {
     return job;
   }
 
-  closeJob(jobId: number, status: "requires_invoicing" | "archived", opts: { silent?: boolean } = {}): JobRecord | null {
+  closeJob(
+    jobId: number,
+    status: "requires_invoicing" | "archived",
+    opts: { silent?: boolean } = {},
+  ): JobRecord | null {
     const job = this.jobs.get(jobId);
     if (!job) return null;
     const now = this.now();

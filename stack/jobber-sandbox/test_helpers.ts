@@ -6,7 +6,13 @@ export const REDIRECT = "http://127.0.0.1:1/callback";
 export const VERSION = "2025-04-16";
 
 export function start(options: Partial<SandboxOptions> = {}): Promise<RunningSandbox> {
-  return startSandbox({ port: 0, quiet: true, redirectUris: [REDIRECT], webhookUrl: "http://127.0.0.1:9/none", ...options });
+  return startSandbox({
+    port: 0,
+    quiet: true,
+    redirectUris: [REDIRECT],
+    webhookUrl: "http://127.0.0.1:9/none",
+    ...options,
+  });
 }
 
 export async function withSandbox(
@@ -84,13 +90,22 @@ export async function gqlRaw(
 ): Promise<Response> {
   return await fetch(`${s.url}/api/graphql`, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
     body: JSON.stringify({ query, variables }),
   });
 }
 
-// deno-lint-ignore no-explicit-any
-export async function gql(s: RunningSandbox, token: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
+export async function gql(
+  s: RunningSandbox,
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  // deno-lint-ignore no-explicit-any
+): Promise<any> {
   const res = await gqlRaw(s, token, query, variables);
   if (res.status !== 200) throw new Error(`GraphQL answered ${res.status}: ${await res.text()}`);
   return await res.json();
@@ -105,7 +120,9 @@ export async function control(
 ): Promise<{ status: number; body: any }> {
   const res = await fetch(`${s.url}/_sandbox${path}`, {
     method,
-    ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    ...(body === undefined
+      ? {}
+      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
   });
   return { status: res.status, body: await res.json() };
 }

@@ -48,6 +48,8 @@ export class WebhookDispatcher {
   subscriptions = new Map<FiredTopic, string>();
   events: WebhookEvent[] = [];
   private seq = 0;
+  /** Bumped by reset so retries of events from before it are abandoned. */
+  private epoch = 0;
   private timers = new Set<ReturnType<typeof setTimeout>>();
   private inflight = new Set<Promise<void>>();
   private held: WebhookEvent[] = [];
@@ -61,6 +63,7 @@ export class WebhookDispatcher {
   }
 
   reset(defaultUrl: string): void {
+    this.epoch++;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.held = [];
@@ -90,21 +93,27 @@ export class WebhookDispatcher {
       this.held.push(event);
       if (this.held.length === 1) this.later(REORDER_WINDOW_MS, () => this.flushHeld());
     } else {
-      this.send(event);
+      void this.send(event);
     }
     return event;
   }
 
-  /** Sends whatever `reorder` is holding, newest first. */
+  /**
+   * Sends whatever `reorder` is holding, newest first, one after another so the receiver
+   * really sees them in reverse (parallel sends could arrive in any order).
+   */
   flushHeld(): void {
     const batch = this.held.reverse();
     this.held = [];
-    for (const event of batch) this.send(event);
+    const task = (async () => {
+      for (const event of batch) await Promise.all(this.send(event));
+    })().finally(() => this.inflight.delete(task));
+    this.inflight.add(task);
   }
 
-  private send(event: WebhookEvent): void {
+  private send(event: WebhookEvent): Promise<void>[] {
     const copies = this.deps.faults().webhooks.duplicate ? 2 : 1;
-    for (let i = 0; i < copies; i++) this.attempt(event, 1);
+    return Array.from({ length: copies }, () => this.attempt(event, 1));
   }
 
   private later(ms: number, fn: () => void): void {
@@ -115,13 +124,15 @@ export class WebhookDispatcher {
     this.timers.add(timer);
   }
 
-  private attempt(event: WebhookEvent, attempt: number): void {
-    if (this.closing.signal.aborted || event.url === null) return;
+  private attempt(event: WebhookEvent, attempt: number): Promise<void> {
+    if (this.closing.signal.aborted || event.url === null) return Promise.resolve();
     const task = this.deliver(event, attempt).finally(() => this.inflight.delete(task));
     this.inflight.add(task);
+    return task;
   }
 
   private async deliver(event: WebhookEvent, attempt: number): Promise<void> {
+    const epoch = this.epoch;
     const faults = this.deps.faults().webhooks;
     const timeKey = faults.oldSpelling ? "occuredAt" : "occurredAt";
     const body = JSON.stringify({
@@ -151,7 +162,7 @@ export class WebhookDispatcher {
     } catch {
       status = 0;
     }
-    if (this.closing.signal.aborted) return;
+    if (this.closing.signal.aborted || epoch !== this.epoch) return;
     event.lastStatus = status;
     this.deps.counters.recordResponse({ topic: event.topic, status, attempt });
     const ok = status >= 200 && status < 300;
@@ -166,7 +177,7 @@ export class WebhookDispatcher {
       if (event.state !== "delivered") event.state = "failed";
       return;
     }
-    this.later(faults.retryBaseMs * 2 ** (attempt - 1), () => this.attempt(event, attempt + 1));
+    this.later(faults.retryBaseMs * 2 ** (attempt - 1), () => void this.attempt(event, attempt + 1));
   }
 
   /** Resolves once nothing is queued or in flight (tests use it to wait for deliveries). */

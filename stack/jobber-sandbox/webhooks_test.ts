@@ -13,7 +13,10 @@ Deno.test("a client change sends Jobber's webhook body signed with the client se
   try {
     await withSandbox({ webhookUrl: hook.url }, async (s) => {
       const t = await connect(s);
-      const created = await control(s, "POST", `/accounts/${t.accountId}/clients`, { firstName: "Ana", lastName: "Núñez" });
+      const created = await control(s, "POST", `/accounts/${t.accountId}/clients`, {
+        firstName: "Ana",
+        lastName: "Núñez",
+      });
       await s.sandbox.webhooks.idle();
       assert.equal(hook.received.length, 1);
       const got = hook.received[0]!;
@@ -53,7 +56,10 @@ Deno.test("completing and closing a job fires VISIT_COMPLETE, JOB_UPDATE and JOB
     await withSandbox({ webhookUrl: hook.url }, async (s) => {
       const t = await connect(s);
       const clients = await control(s, "GET", `/accounts/${t.accountId}/clients?first=1`);
-      const job = await control(s, "POST", `/accounts/${t.accountId}/jobs`, { clientId: clients.body.clients[0].id, title: "Gutter" });
+      const job = await control(s, "POST", `/accounts/${t.accountId}/jobs`, {
+        clientId: clients.body.clients[0].id,
+        title: "Gutter",
+      });
       await control(s, "POST", `/jobs/${job.body.id}/complete`);
       await control(s, "POST", `/jobs/${job.body.id}/close`, { status: "archived" });
       await control(s, "POST", `/accounts/${t.accountId}/disconnect`);
@@ -155,7 +161,10 @@ Deno.test("the drop switch never sends and reorder sends a batch newest first", 
       const a = await control(s, "POST", `/accounts/${t.accountId}/clients`, { firstName: "A" });
       const b = await control(s, "POST", `/accounts/${t.accountId}/clients`, { firstName: "B" });
       await s.sandbox.webhooks.idle();
-      assert.deepEqual(hook.received.map((r) => parse(r.body).data.webHookEvent.itemId), [b.body.id, a.body.id]);
+      assert.deepEqual(hook.received.map((r) => parse(r.body).data.webHookEvent.itemId), [
+        b.body.id,
+        a.body.id,
+      ]);
     });
   } finally {
     await hook.close();
