@@ -5,6 +5,14 @@ revoke all on schema private from public;
 grant usage on schema private to authenticated, service_role;
 alter default privileges in schema private revoke execute on functions from public;
 
+-- Tables and functions this project creates in public are granted explicitly, one by one.
+-- Projects created before Supabase stopped auto-exposing new tables still carry default
+-- privileges that would hand every new table to anon and authenticated (a table-wide SELECT would
+-- even override the column grants that hide token ids), so those defaults are revoked here.
+alter default privileges in schema public revoke all on tables from anon, authenticated;
+alter default privileges in schema public revoke all on sequences from anon, authenticated;
+alter default privileges in schema public revoke all on functions from anon, authenticated;
+
 -- One trigger function keeps every table's updated_at honest.
 create function private.set_updated_at() returns trigger
 language plpgsql

@@ -22,7 +22,7 @@ create table public.customers (
   constraint customers_only_jobber_rows_are_removed check (status <> 'removed' or source = 'jobber')
 );
 -- Matching an unknown Jobber client to an existing customer goes by normalised email, then phone.
-create index customers_business_email_idx on public.customers (business_id, email) where email is not null;
+create index customers_business_email_idx on public.customers (business_id, lower(email)) where email is not null;
 create index customers_business_phone_idx on public.customers (business_id, phone) where phone is not null;
 
 create trigger set_updated_at before update on public.customers

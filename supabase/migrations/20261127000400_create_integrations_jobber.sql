@@ -51,6 +51,7 @@ create policy "Jobber connections are visible to members of their business"
   on public.integrations_jobber for select to authenticated
   using ((select private.has_business_role(business_id)));
 
+revoke all on public.integrations_jobber from anon, authenticated;
 grant select (
   id, business_id, token_expires_at, token_refreshed_at, account_id, account_name, connection_status,
   needs_reconnect, error_message, last_customer_sync_at, last_job_sync_at, last_webhook_at,

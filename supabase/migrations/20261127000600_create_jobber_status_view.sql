@@ -42,7 +42,7 @@ left join lateral (
   select *
   from public.jobber_sync_runs sr
   where sr.business_id = b.id
-  order by sr.created_at desc
+  order by sr.created_at desc, sr.queued_at desc, sr.id desc
   limit 1
 ) r on true;
 

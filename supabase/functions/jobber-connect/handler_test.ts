@@ -1,0 +1,248 @@
+// jobber-connect against the real database (fresh users and businesses per test); Jobber is never
+// called here. Tests that need no database run on a bare `deno test` too.
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { createRuntime, type Runtime } from "../_shared/runtime.ts";
+import { sha256Hex } from "../_shared/crypto.ts";
+import { hs256Jwt, stubFetch, testEnv } from "../_shared/testing.ts";
+import { addMember, cleanup, createTenant, createUser, insertConnection } from "../../../tests/support/jobber_fixtures.ts";
+import { createHandler, OAUTH_STATE_TTL_SECONDS } from "./handler.ts";
+
+const env = Deno.env.toObject();
+const NO_DB = !env.SUPABASE_DB_URL || !env.STACK_ADMIN_DB_URL || !env.JWT_SECRET;
+const APP_ORIGIN = "https://app.example.test";
+const JOBBER = "https://jobber.example.test";
+const REDIRECT_URI = "https://project.example.test/functions/v1/jobber-callback";
+
+function runtime(base: Record<string, string | undefined>): Runtime {
+  const rt = createRuntime(
+    { ...base, APP_ORIGIN, JOBBER_API_BASE: JOBBER, JOBBER_REDIRECT_URI: REDIRECT_URI, JOBBER_CLIENT_ID: "blipp-test" },
+    () => {},
+  );
+  // Connect must never talk to Jobber: any call fails the test.
+  return { ...rt, fetch: stubFetch(() => Promise.reject(new Error("jobber-connect called Jobber"))), sleep: () => Promise.resolve() };
+}
+
+const userJwt = (userId: string, secret = env.JWT_SECRET) =>
+  hs256Jwt({ sub: userId, role: "authenticated", aud: "authenticated" }, secret ? { secret } : {});
+
+function post(body: unknown, token?: string): Request {
+  return new Request("https://project.example.test/functions/v1/jobber-connect", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+async function errorOf(res: Response) {
+  const body = await res.json();
+  assert.deepEqual(Object.keys(body), ["error"]);
+  assert.deepEqual(Object.keys(body.error).sort(), ["code", "message"]);
+  return body.error as { code: string; message: string };
+}
+
+// ---- no database needed --------------------------------------------------------------------------
+
+async function withoutDb(fn: (handle: (req: Request) => Promise<Response>) => Promise<void>) {
+  const rt = runtime(testEnv());
+  try {
+    await fn(createHandler(rt));
+  } finally {
+    await rt.sql.end();
+  }
+}
+
+Deno.test("jobber-connect answers 401 unauthenticated without a bearer token", () =>
+  withoutDb(async (handle) => {
+    const res = await handle(post({ business_id: crypto.randomUUID() }));
+    assert.equal(res.status, 401);
+    assert.equal((await errorOf(res)).code, "unauthenticated");
+    assert.equal(res.headers.get("access-control-allow-origin"), APP_ORIGIN);
+  }));
+
+Deno.test("jobber-connect answers 401 for a JWT signed with another secret", () =>
+  withoutDb(async (handle) => {
+    const forged = await userJwt(crypto.randomUUID(), "another-secret-that-is-at-least-32-characters");
+    const res = await handle(post({ business_id: crypto.randomUUID() }, forged));
+    assert.equal(res.status, 401);
+    assert.equal((await errorOf(res)).code, "unauthenticated");
+  }));
+
+Deno.test("jobber-connect answers 400 naming business_id when it is missing", () =>
+  withoutDb(async (handle) => {
+    const res = await handle(post({}, await hs256Jwt({ sub: crypto.randomUUID(), role: "authenticated" })));
+    assert.equal(res.status, 400);
+    const error = await errorOf(res);
+    assert.equal(error.code, "invalid_request");
+    // SPEC §5: the message names the field. (It currently reads "business_id must be a string";
+    // "business_id is required" would be the better sentence, see the report.)
+    assert.match(error.message, /^business_id /);
+  }));
+
+Deno.test("jobber-connect answers 400 naming business_id when it is not a UUID", () =>
+  withoutDb(async (handle) => {
+    const res = await handle(post({ business_id: "42" }, await hs256Jwt({ sub: crypto.randomUUID(), role: "authenticated" })));
+    assert.equal(res.status, 400);
+    const error = await errorOf(res);
+    assert.equal(error.code, "invalid_request");
+    assert.match(error.message, /business_id must be a UUID/);
+  }));
+
+Deno.test("jobber-connect answers 400 naming an unknown key in the body", () =>
+  withoutDb(async (handle) => {
+    const jwt = await hs256Jwt({ sub: crypto.randomUUID(), role: "authenticated" });
+    const res = await handle(post({ business_id: crypto.randomUUID(), redirect_to: "https://evil.test" }, jwt));
+    assert.equal(res.status, 400);
+    const error = await errorOf(res);
+    assert.equal(error.code, "invalid_request");
+    assert.match(error.message, /"redirect_to"/);
+  }));
+
+Deno.test("jobber-connect answers the CORS preflight for APP_ORIGIN exactly", () =>
+  withoutDb(async (handle) => {
+    const res = await handle(new Request("https://project.example.test/functions/v1/jobber-connect", {
+      method: "OPTIONS",
+      headers: { origin: APP_ORIGIN, "access-control-request-method": "POST" },
+    }));
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get("access-control-allow-origin"), APP_ORIGIN);
+    assert.match(res.headers.get("access-control-allow-methods") ?? "", /\bPOST\b/);
+    assert.match(res.headers.get("access-control-allow-headers") ?? "", /authorization/);
+  }));
+
+Deno.test("jobber-connect answers 405 method_not_allowed for GET", () =>
+  withoutDb(async (handle) => {
+    const res = await handle(new Request("https://project.example.test/functions/v1/jobber-connect?business_id=x"));
+    assert.equal(res.status, 405);
+    assert.equal((await errorOf(res)).code, "method_not_allowed");
+    assert.match(res.headers.get("allow") ?? "", /POST/);
+  }));
+
+// ---- against the database ------------------------------------------------------------------------
+
+interface Ctx {
+  handle: (req: Request) => Promise<Response>;
+  admin: postgres.Sql;
+  created: { businessIds: string[]; userIds: string[]; accountIds: string[] };
+  tenant: (role?: "owner" | "admin" | "member") => Promise<{ businessId: string; userId: string; jwt: string }>;
+}
+
+async function withDb(fn: (ctx: Ctx) => Promise<void>) {
+  const admin = postgres(env.STACK_ADMIN_DB_URL!, { max: 2, onnotice: () => {} });
+  const rt = runtime(env);
+  const created = { businessIds: [] as string[], userIds: [] as string[], accountIds: [] as string[] };
+  const tenant = async (role: "owner" | "admin" | "member" = "owner") => {
+    const t = await createTenant(admin, role);
+    created.businessIds.push(t.businessId);
+    created.userIds.push(t.user.id);
+    return { businessId: t.businessId, userId: t.user.id, jwt: await userJwt(t.user.id) };
+  };
+  try {
+    await fn({ handle: createHandler(rt), admin, created, tenant });
+  } finally {
+    await cleanup(admin, created);
+    await rt.sql.end();
+    await admin.end();
+  }
+}
+
+const dbTest = (name: string, fn: (ctx: Ctx) => Promise<void>) =>
+  Deno.test({ name, ignore: NO_DB, fn: () => withDb(fn) });
+
+dbTest("jobber-connect returns an authorize URL and stores only the SHA-256 of its 43-character state", async (ctx) => {
+  const { businessId, userId, jwt } = await ctx.tenant("owner");
+  const before = Date.now();
+  const res = await ctx.handle(post({ business_id: businessId }, jwt));
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("access-control-allow-origin"), APP_ORIGIN);
+  const body = await res.json();
+  assert.deepEqual(Object.keys(body), ["url"]);
+
+  const url = new URL(body.url);
+  assert.equal(`${url.origin}${url.pathname}`, `${JOBBER}/api/oauth/authorize`);
+  assert.equal(url.searchParams.get("client_id"), "blipp-test");
+  assert.equal(url.searchParams.get("redirect_uri"), REDIRECT_URI);
+  assert.equal(url.searchParams.get("response_type"), "code");
+  const state = url.searchParams.get("state")!;
+  assert.match(state, /^[A-Za-z0-9_-]{43}$/);
+
+  const rows = await ctx.admin<{ nonce_hash: string; user_id: string; expires_at: Date; used_at: Date | null }[]>`
+    select nonce_hash, user_id, expires_at, used_at from private.jobber_oauth_states where business_id = ${businessId}`;
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0]!.nonce_hash, await sha256Hex(state));
+  assert.equal(rows[0]!.user_id, userId);
+  assert.equal(rows[0]!.used_at, null);
+  const ttl = rows[0]!.expires_at.getTime() - before;
+  assert.ok(Math.abs(ttl - OAUTH_STATE_TTL_SECONDS * 1000) < 5_000, `state lives ${ttl} ms, expected 10 minutes`);
+  assert.equal(OAUTH_STATE_TTL_SECONDS, 600);
+
+  // The state itself is nowhere in the table.
+  const [leak] = await ctx.admin<{ n: number }[]>`
+    select count(*)::int as n from private.jobber_oauth_states s where s::text like ${"%" + state + "%"}`;
+  assert.equal(leak!.n, 0);
+});
+
+dbTest("jobber-connect lets an admin start a connection", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("admin");
+  const res = await ctx.handle(post({ business_id: businessId }, jwt));
+  assert.equal(res.status, 200);
+  assert.match((await res.json()).url, /state=/);
+});
+
+dbTest("jobber-connect answers 403 forbidden_role to a plain member and stores no state", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("member");
+  const res = await ctx.handle(post({ business_id: businessId }, jwt));
+  assert.equal(res.status, 403);
+  assert.equal((await errorOf(res)).code, "forbidden_role");
+  const [row] = await ctx.admin<{ n: number }[]>`
+    select count(*)::int as n from private.jobber_oauth_states where business_id = ${businessId}`;
+  assert.equal(row!.n, 0);
+});
+
+dbTest("jobber-connect answers 403 not_a_member for someone else's business", async (ctx) => {
+  const mine = await ctx.tenant("owner");
+  const theirs = await ctx.tenant("owner");
+  const res = await ctx.handle(post({ business_id: theirs.businessId }, mine.jwt));
+  assert.equal(res.status, 403);
+  const error = await errorOf(res);
+  assert.equal(error.code, "not_a_member");
+  const [row] = await ctx.admin<{ n: number }[]>`
+    select count(*)::int as n from private.jobber_oauth_states where business_id = ${theirs.businessId}`;
+  assert.equal(row!.n, 0);
+});
+
+dbTest("jobber-connect answers a business that does not exist exactly like someone else's", async (ctx) => {
+  const mine = await ctx.tenant("owner");
+  const other = await ctx.tenant("owner");
+  const missing = await ctx.handle(post({ business_id: crypto.randomUUID() }, mine.jwt));
+  const foreign = await ctx.handle(post({ business_id: other.businessId }, mine.jwt));
+  assert.equal(missing.status, 403);
+  assert.deepEqual(await missing.json(), await foreign.json());
+});
+
+dbTest("jobber-connect answers 409 already_connected for a connected business", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("owner");
+  await insertConnection(ctx.admin, businessId, {
+    accessToken: "a",
+    refreshToken: "r",
+    expiresAt: new Date(Date.now() + 3600_000),
+  });
+  const res = await ctx.handle(post({ business_id: businessId }, jwt));
+  assert.equal(res.status, 409);
+  assert.equal((await errorOf(res)).code, "already_connected");
+});
+
+dbTest("jobber-connect lets a user who belongs to two businesses act only where they are owner", async (ctx) => {
+  const owned = await ctx.tenant("owner");
+  const other = await ctx.tenant("owner");
+  await addMember(ctx.admin, other.businessId, owned.userId, "member");
+  assert.equal((await ctx.handle(post({ business_id: owned.businessId }, owned.jwt))).status, 200);
+  const res = await ctx.handle(post({ business_id: other.businessId }, owned.jwt));
+  assert.equal(res.status, 403);
+  assert.equal((await errorOf(res)).code, "forbidden_role");
+  // a stray user with no membership at all
+  const stray = await createUser(ctx.admin, "stray");
+  ctx.created.userIds.push(stray.id);
+  const strayRes = await ctx.handle(post({ business_id: owned.businessId }, await userJwt(stray.id)));
+  assert.equal((await errorOf(strayRes)).code, "not_a_member");
+});

@@ -1,0 +1,395 @@
+-- Customer sync, the database half. A run advances one Jobber page per transaction: the page's
+-- customers, the run's counters and its cursor commit together, so a worker that dies mid-run
+-- loses nothing and the next one resumes from the last committed page. A lease (owner + expiry,
+-- renewed with every page) keeps two workers from ever running one run at once.
+
+-- Jobber ids seen by a full run, to mark customers that vanished from Jobber as removed.
+create table private.jobber_sync_seen (
+  run_id uuid not null references public.jobber_sync_runs (id) on delete cascade,
+  external_id text not null,
+  primary key (run_id, external_id)
+);
+alter table private.jobber_sync_seen enable row level security;
+revoke all on private.jobber_sync_seen from public, anon, authenticated;
+
+-- Starts a run for a member, or joins the live one (at most one per business).
+-- Mode null = incremental once a full run has succeeded, full before that (SPEC §8).
+create function private.jobber_start_sync_run(
+  p_business_id uuid, p_user_id uuid, p_mode text default null, p_trigger text default 'manual'
+) returns table (run_id uuid, joined boolean)
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  v_kind text;
+  v_run_id uuid;
+begin
+  if p_user_id is not null then
+    perform private.jobber_assert_role(p_business_id, p_user_id, null);
+  end if;
+  if not exists (
+    select 1 from public.integrations_jobber i
+    where i.business_id = p_business_id and i.connection_status = 'connected'
+  ) then
+    raise exception using errcode = 'BJ005', message = 'This business is not connected to Jobber.';
+  end if;
+
+  select r.id into v_run_id from public.jobber_sync_runs r
+  where r.business_id = p_business_id and r.state in ('queued', 'running');
+  if v_run_id is not null then
+    return query select v_run_id, true;
+    return;
+  end if;
+
+  v_kind := coalesce(p_mode, case when exists (
+    select 1 from public.jobber_sync_runs r
+    where r.business_id = p_business_id and r.kind = 'full' and r.state = 'succeeded'
+  ) then 'incremental' else 'full' end);
+
+  insert into public.jobber_sync_runs (business_id, kind, trigger, requested_by, since)
+  values (
+    p_business_id, v_kind, p_trigger, p_user_id,
+    -- Incremental runs overlap the previous success by 5 minutes so an edit made while that run
+    -- was paging is never missed at the cursor boundary.
+    case when v_kind = 'incremental' then (
+      select max(r.started_at) - interval '5 minutes' from public.jobber_sync_runs r
+      where r.business_id = p_business_id and r.state = 'succeeded'
+    ) end
+  )
+  on conflict (business_id) where state in ('queued', 'running') do nothing
+  returning id into v_run_id;
+
+  if v_run_id is null then
+    -- Lost a race with a concurrent start: join the run that won.
+    select r.id into v_run_id from public.jobber_sync_runs r
+    where r.business_id = p_business_id and r.state in ('queued', 'running');
+    return query select v_run_id, true;
+    return;
+  end if;
+  return query select v_run_id, false;
+end
+$$;
+
+-- Queues scheduled runs for connected businesses whose last run is at least p_interval old.
+create function private.jobber_schedule_due_runs(p_interval interval, p_limit integer)
+returns integer
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  v_business_id uuid;
+  v_count integer := 0;
+begin
+  for v_business_id in
+    select i.business_id
+    from public.integrations_jobber i
+    where i.connection_status = 'connected'
+      and not exists (
+        select 1 from public.jobber_sync_runs r
+        where r.business_id = i.business_id
+          and (r.state in ('queued', 'running') or r.created_at > now() - p_interval)
+      )
+    order by i.last_customer_sync_at nulls first
+    limit p_limit
+  loop
+    perform private.jobber_start_sync_run(v_business_id, null, null, 'schedule');
+    v_count := v_count + 1;
+  end loop;
+  return v_count;
+end
+$$;
+
+-- Takes up to p_limit runs that are queued, or running with an expired lease (their worker died
+-- or handed over), skipping rows another worker is claiming right now.
+create function private.jobber_claim_sync_runs(
+  p_lease_owner text, p_lease_ms integer, p_limit integer, p_run_id uuid default null
+) returns setof public.jobber_sync_runs
+language plpgsql volatile security definer set search_path = ''
+as $$
+begin
+  return query
+  with claimable as (
+    select r.id from public.jobber_sync_runs r
+    where (p_run_id is null or r.id = p_run_id)
+      and (r.state = 'queued' or (r.state = 'running' and r.lease_expires_at < now()))
+    order by r.queued_at
+    limit p_limit
+    for update skip locked
+  )
+  update public.jobber_sync_runs r set
+    state = 'running',
+    lease_owner = p_lease_owner,
+    lease_expires_at = now() + make_interval(secs => p_lease_ms / 1000.0),
+    heartbeat_at = now(),
+    started_at = coalesce(r.started_at, now()),
+    attempts = r.attempts + 1
+  from claimable c
+  where r.id = c.id
+  returning r.*;
+end
+$$;
+
+-- Applies one page of mapped Jobber clients in set-based statements (SPEC §8):
+--   same Jobber id -> update, only if something changed and the incoming updatedAt is not older;
+--   unknown id -> adopt a customer of this business that has no Jobber id yet and matches by
+--                 normalised email, else by E.164 phone (each customer adopted at most once);
+--   otherwise -> insert.
+-- Jobber's values win wherever Jobber has one; a field Jobber lacks is never blanked.
+create function private.jobber_apply_client_page(p_business_id uuid, p_clients jsonb, p_synced_at timestamptz)
+returns table (created integer, updated integer, linked integer, unchanged integer)
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  v_created integer;
+  v_updated integer;
+  v_linked integer;
+  v_known integer;
+begin
+  create temporary table page on commit drop as
+  select x.*, row_number() over () as ord
+  from jsonb_to_recordset(p_clients) as x(
+    external_id text, full_name text, email text, phone text, address text, status text,
+    email_usable boolean, phone_usable boolean, remote_updated_at timestamptz
+  );
+
+  create temporary table known on commit drop as
+  select p.*, c.id as customer_id,
+    (coalesce(nullif(p.full_name, ''), c.full_name), coalesce(p.email, c.email), coalesce(p.phone, c.phone),
+     coalesce(p.address, c.address), p.status, p.email_usable, p.phone_usable)
+      is distinct from
+    (c.full_name, c.email, c.phone, c.address, c.status, c.email_usable, c.phone_usable) as changed,
+    c.remote_updated_at is null or p.remote_updated_at >= c.remote_updated_at as not_older
+  from page p
+  join public.customers c
+    on c.business_id = p_business_id and c.source = 'jobber' and c.external_id = p.external_id;
+  get diagnostics v_known = row_count;
+
+  update public.customers c set
+    full_name = coalesce(nullif(k.full_name, ''), c.full_name),
+    email = coalesce(k.email, c.email),
+    phone = coalesce(k.phone, c.phone),
+    address = coalesce(k.address, c.address),
+    status = k.status,
+    email_usable = k.email_usable,
+    phone_usable = k.phone_usable,
+    remote_updated_at = k.remote_updated_at,
+    last_synced_at = p_synced_at
+  from known k
+  where c.id = k.customer_id and k.changed and k.not_older;
+  get diagnostics v_updated = row_count;
+
+  -- Candidates for adoption: email matches rank before phone matches; then each customer goes to
+  -- the first client (page order) that wants it, and each client takes its best free customer.
+  create temporary table adoption on commit drop as
+  with unknown as (
+    select p.* from page p where not exists (select 1 from known k where k.external_id = p.external_id)
+  ),
+  candidates as (
+    select u.external_id, u.ord, c.id as customer_id, 1 as rank
+    from unknown u
+    join public.customers c
+      on u.email is not null and c.business_id = p_business_id and c.source <> 'jobber'
+         and lower(c.email) = u.email
+    union all
+    select u.external_id, u.ord, c.id, 2
+    from unknown u
+    join public.customers c
+      on u.phone is not null and c.business_id = p_business_id and c.source <> 'jobber' and c.phone = u.phone
+  ),
+  best_client_per_customer as (
+    select distinct on (customer_id) external_id, ord, customer_id, rank
+    from candidates
+    order by customer_id, rank, ord
+  )
+  select distinct on (external_id) external_id, customer_id
+  from best_client_per_customer
+  order by external_id, rank, customer_id;
+
+  update public.customers c set
+    source = 'jobber',
+    external_id = p.external_id,
+    full_name = coalesce(nullif(p.full_name, ''), c.full_name),
+    email = coalesce(p.email, c.email),
+    phone = coalesce(p.phone, c.phone),
+    address = coalesce(p.address, c.address),
+    status = p.status,
+    email_usable = case when p.email is null then c.email_usable else p.email_usable end,
+    phone_usable = case when p.phone is null then c.phone_usable else p.phone_usable end,
+    remote_updated_at = p.remote_updated_at,
+    last_synced_at = p_synced_at
+  from adoption a
+  join page p on p.external_id = a.external_id
+  where c.id = a.customer_id;
+  get diagnostics v_linked = row_count;
+
+  insert into public.customers (
+    business_id, source, external_id, full_name, email, phone, address, status, email_usable, phone_usable,
+    remote_updated_at, last_synced_at
+  )
+  select p_business_id, 'jobber', p.external_id, coalesce(p.full_name, ''), p.email, p.phone, p.address, p.status,
+         p.email_usable, p.phone_usable, p.remote_updated_at, p_synced_at
+  from page p
+  where not exists (select 1 from known k where k.external_id = p.external_id)
+    and not exists (select 1 from adoption a where a.external_id = p.external_id)
+  on conflict (business_id, source, external_id) do nothing;
+  get diagnostics v_created = row_count;
+
+  drop table page, known, adoption;
+  return query select v_created, v_updated, v_linked, v_known - v_updated;
+end
+$$;
+
+-- Commits one page of a run: customers, counters, per-client errors (a bounded sample) and the
+-- cursor, in the caller's transaction. Raises if the caller no longer holds the lease, so a
+-- worker that lost its run cannot write over the one that took it.
+create function private.jobber_record_sync_page(
+  p_run_id uuid,
+  p_lease_owner text,
+  p_lease_ms integer,
+  p_clients jsonb,
+  p_errors jsonb,
+  p_next_cursor text,
+  p_total integer,
+  p_points integer
+) returns public.jobber_sync_runs
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  v_run public.jobber_sync_runs;
+  v_result record;
+  v_error_count integer := jsonb_array_length(p_errors);
+begin
+  select r.* into v_run from public.jobber_sync_runs r where r.id = p_run_id for update;
+  if v_run.id is null or v_run.state <> 'running' or v_run.lease_owner is distinct from p_lease_owner then
+    raise exception using errcode = 'BJ007', message = 'This worker no longer holds the sync run.';
+  end if;
+
+  select * into v_result from private.jobber_apply_client_page(v_run.business_id, p_clients, now());
+  if v_run.kind = 'full' then
+    insert into private.jobber_sync_seen (run_id, external_id)
+    select p_run_id, x.external_id from jsonb_to_recordset(p_clients) as x(external_id text)
+    on conflict do nothing;
+  end if;
+
+  update public.jobber_sync_runs r set
+    cursor = p_next_cursor,
+    pages = r.pages + 1,
+    total = coalesce(p_total, r.total),
+    processed = r.processed + jsonb_array_length(p_clients) + v_error_count,
+    created = r.created + v_result.created,
+    updated = r.updated + v_result.updated,
+    linked = r.linked + v_result.linked,
+    unchanged = r.unchanged + v_result.unchanged,
+    failed = r.failed + v_error_count,
+    errors = case when jsonb_array_length(r.errors) >= 50 then r.errors
+                  else r.errors || (select coalesce(jsonb_agg(e), '[]'::jsonb) from (
+                    select e from jsonb_array_elements(p_errors) e limit 50 - jsonb_array_length(r.errors)) s) end,
+    points_spent = r.points_spent + coalesce(p_points, 0),
+    attempts = 0,
+    error = null,
+    heartbeat_at = now(),
+    lease_expires_at = now() + make_interval(secs => p_lease_ms / 1000.0)
+  where r.id = p_run_id
+  returning r.* into v_run;
+  return v_run;
+end
+$$;
+
+-- Gives a run back without finishing it: at once (time budget reached, a fresh invocation takes
+-- over) or after a delay (Jobber failed; the next tick retries). Five failures in a row fail it.
+create function private.jobber_release_sync_run(
+  p_run_id uuid, p_lease_owner text, p_retry_after_ms integer, p_error text default null
+) returns text
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  v_run public.jobber_sync_runs;
+begin
+  select r.* into v_run from public.jobber_sync_runs r where r.id = p_run_id for update;
+  if v_run.id is null or v_run.state <> 'running' or v_run.lease_owner is distinct from p_lease_owner then
+    return 'lost';
+  end if;
+  if p_error is not null and v_run.attempts >= 5 then
+    perform private.jobber_fail_sync_run(p_run_id, p_lease_owner, p_error);
+    return 'failed';
+  end if;
+  update public.jobber_sync_runs r set
+    lease_owner = null,
+    lease_expires_at = now() + make_interval(secs => p_retry_after_ms / 1000.0),
+    error = p_error
+  where r.id = p_run_id;
+  return 'released';
+end
+$$;
+
+create function private.jobber_fail_sync_run(p_run_id uuid, p_lease_owner text, p_error text)
+returns void
+language plpgsql volatile security definer set search_path = ''
+as $$
+begin
+  update public.jobber_sync_runs r set
+    state = 'failed',
+    error = p_error,
+    finished_at = now(),
+    lease_owner = null,
+    lease_expires_at = null
+  where r.id = p_run_id and r.state = 'running' and r.lease_owner is not distinct from p_lease_owner;
+  delete from private.jobber_sync_seen s where s.run_id = p_run_id;
+end
+$$;
+
+-- Finishes a run whose last page is committed. A full run marks Jobber customers it did not see
+-- as removed (never deleted), and both kinds stamp the business's last sync time.
+create function private.jobber_finish_sync_run(p_run_id uuid, p_lease_owner text)
+returns public.jobber_sync_runs
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  v_run public.jobber_sync_runs;
+  v_removed integer := 0;
+begin
+  select r.* into v_run from public.jobber_sync_runs r where r.id = p_run_id for update;
+  if v_run.id is null or v_run.state <> 'running' or v_run.lease_owner is distinct from p_lease_owner then
+    raise exception using errcode = 'BJ007', message = 'This worker no longer holds the sync run.';
+  end if;
+  if v_run.kind = 'full' then
+    update public.customers c set status = 'removed', last_synced_at = now()
+    where c.business_id = v_run.business_id and c.source = 'jobber' and c.status <> 'removed'
+      and not exists (select 1 from private.jobber_sync_seen s where s.run_id = p_run_id and s.external_id = c.external_id);
+    get diagnostics v_removed = row_count;
+    delete from private.jobber_sync_seen s where s.run_id = p_run_id;
+  end if;
+  update public.jobber_sync_runs r set
+    state = 'succeeded',
+    removed = v_removed,
+    finished_at = now(),
+    lease_owner = null,
+    lease_expires_at = null,
+    error = null
+  where r.id = p_run_id
+  returning r.* into v_run;
+  update public.integrations_jobber i set last_customer_sync_at = v_run.finished_at
+  where i.business_id = v_run.business_id;
+  return v_run;
+end
+$$;
+
+do $$
+declare
+  f record;
+begin
+  for f in
+    select p.oid::regprocedure as signature
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname = 'private' and p.proname like 'jobber\_%sync%' or p.proname = 'jobber_apply_client_page'
+  loop
+    execute format('revoke all on function %s from public, anon, authenticated', f.signature);
+    execute format('grant execute on function %s to service_role', f.signature);
+  end loop;
+end
+$$;
+
+-- Every minute: resume runs whose lease expired and queue incremental runs that are due.
+select cron.schedule(
+  'jobber-continue-syncs',
+  '* * * * *',
+  $$select private.invoke_edge_function('jobber-worker', '{"task":"continue_syncs"}'::jsonb)$$
+);
