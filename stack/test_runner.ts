@@ -186,7 +186,7 @@ export async function runTests(args: string[]): Promise<number> {
         WEB_PORT: "0",
       });
       // Workers in tests hand over quickly so resumption paths are exercised in minutes, not hours.
-      settings.functionsEnv = { SYNC_TIME_BUDGET_MS: "8000" };
+      settings.functionsEnv = { SYNC_TIME_BUDGET_MS: "8000", SYNC_LEASE_MS: "6000" };
       console.log("test: starting a private stack");
       stack = await startStack(settings, (line) => console.log(`test: ${line}`));
       control = startControlServer(stack);
