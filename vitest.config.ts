@@ -5,7 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      'web/vitest.config.ts',
+      // Extends the web project's own config; the root is set here because a config loaded as a
+      // project is bundled elsewhere, so its own import.meta.url cannot locate the repository.
+      { extends: './web/vitest.config.ts', root: '.', test: { name: 'web' } },
       {
         test: {
           name: 'integration',

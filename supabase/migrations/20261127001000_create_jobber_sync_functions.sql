@@ -135,53 +135,55 @@ $$;
 -- Jobber's values win wherever Jobber has one; a field Jobber lacks is never blanked.
 create function private.jobber_apply_client_page(p_business_id uuid, p_clients jsonb, p_synced_at timestamptz)
 returns table (created integer, updated integer, linked integer, unchanged integer)
-language plpgsql volatile security definer set search_path = ''
+language sql volatile security definer set search_path = ''
 as $$
-declare
-  v_created integer;
-  v_updated integer;
-  v_linked integer;
-  v_known integer;
-begin
-  create temporary table page on commit drop as
-  select x.*, row_number() over () as ord
-  from jsonb_to_recordset(p_clients) as x(
-    external_id text, full_name text, email text, phone text, address text, status text,
-    email_usable boolean, phone_usable boolean, remote_updated_at timestamptz
-  );
-
-  create temporary table known on commit drop as
-  select p.*, c.id as customer_id,
-    (coalesce(nullif(p.full_name, ''), c.full_name), coalesce(p.email, c.email), coalesce(p.phone, c.phone),
-     coalesce(p.address, c.address), p.status, p.email_usable, p.phone_usable)
-      is distinct from
-    (c.full_name, c.email, c.phone, c.address, c.status, c.email_usable, c.phone_usable) as changed,
-    c.remote_updated_at is null or p.remote_updated_at >= c.remote_updated_at as not_older
-  from page p
-  join public.customers c
-    on c.business_id = p_business_id and c.source = 'jobber' and c.external_id = p.external_id;
-  get diagnostics v_known = row_count;
-
-  update public.customers c set
-    full_name = coalesce(nullif(k.full_name, ''), c.full_name),
-    email = coalesce(k.email, c.email),
-    phone = coalesce(k.phone, c.phone),
-    address = coalesce(k.address, c.address),
-    status = k.status,
-    email_usable = k.email_usable,
-    phone_usable = k.phone_usable,
-    remote_updated_at = k.remote_updated_at,
-    last_synced_at = p_synced_at
-  from known k
-  where c.id = k.customer_id and k.changed and k.not_older;
-  get diagnostics v_updated = row_count;
-
-  -- Candidates for adoption: email matches rank before phone matches; then each customer goes to
-  -- the first client (page order) that wants it, and each client takes its best free customer.
-  create temporary table adoption on commit drop as
-  with unknown as (
+  with page as (
+    -- A client listed twice (the cursor shifted under concurrent edits) is applied once.
+    select distinct on (e.value ->> 'external_id')
+      e.value ->> 'external_id' as external_id,
+      e.value ->> 'full_name' as full_name,
+      e.value ->> 'email' as email,
+      e.value ->> 'phone' as phone,
+      e.value ->> 'address' as address,
+      e.value ->> 'status' as status,
+      (e.value ->> 'email_usable')::boolean as email_usable,
+      (e.value ->> 'phone_usable')::boolean as phone_usable,
+      (e.value ->> 'remote_updated_at')::timestamptz as remote_updated_at,
+      e.ord
+    from jsonb_array_elements(p_clients) with ordinality as e(value, ord)
+    order by e.value ->> 'external_id', e.ord desc
+  ),
+  known as (
+    select p.*, c.id as customer_id,
+      (coalesce(nullif(p.full_name, ''), c.full_name), coalesce(p.email, c.email), coalesce(p.phone, c.phone),
+       coalesce(p.address, c.address), p.status, p.email_usable, p.phone_usable)
+        is distinct from
+      (c.full_name, c.email, c.phone, c.address, c.status, c.email_usable, c.phone_usable) as changed,
+      c.remote_updated_at is null or p.remote_updated_at >= c.remote_updated_at as not_older
+    from page p
+    join public.customers c
+      on c.business_id = p_business_id and c.source = 'jobber' and c.external_id = p.external_id
+  ),
+  updated_rows as (
+    update public.customers c set
+      full_name = coalesce(nullif(k.full_name, ''), c.full_name),
+      email = coalesce(k.email, c.email),
+      phone = coalesce(k.phone, c.phone),
+      address = coalesce(k.address, c.address),
+      status = k.status,
+      email_usable = k.email_usable,
+      phone_usable = k.phone_usable,
+      remote_updated_at = k.remote_updated_at,
+      last_synced_at = p_synced_at
+    from known k
+    where c.id = k.customer_id and k.changed and k.not_older
+    returning c.id
+  ),
+  unknown as (
     select p.* from page p where not exists (select 1 from known k where k.external_id = p.external_id)
   ),
+  -- Candidates for adoption: email matches rank before phone matches; each customer goes to the
+  -- first client (page order) that wants it, and each client takes its best free customer.
   candidates as (
     select u.external_id, u.ord, c.id as customer_id, 1 as rank
     from unknown u
@@ -198,43 +200,47 @@ begin
     select distinct on (customer_id) external_id, ord, customer_id, rank
     from candidates
     order by customer_id, rank, ord
+  ),
+  adoption as (
+    select distinct on (external_id) external_id, customer_id
+    from best_client_per_customer
+    order by external_id, rank, customer_id
+  ),
+  linked_rows as (
+    update public.customers c set
+      source = 'jobber',
+      external_id = u.external_id,
+      full_name = coalesce(nullif(u.full_name, ''), c.full_name),
+      email = coalesce(u.email, c.email),
+      phone = coalesce(u.phone, c.phone),
+      address = coalesce(u.address, c.address),
+      status = u.status,
+      email_usable = case when u.email is null then c.email_usable else u.email_usable end,
+      phone_usable = case when u.phone is null then c.phone_usable else u.phone_usable end,
+      remote_updated_at = u.remote_updated_at,
+      last_synced_at = p_synced_at
+    from adoption a
+    join unknown u on u.external_id = a.external_id
+    where c.id = a.customer_id
+    returning c.id
+  ),
+  created_rows as (
+    insert into public.customers (
+      business_id, source, external_id, full_name, email, phone, address, status, email_usable, phone_usable,
+      remote_updated_at, last_synced_at
+    )
+    select p_business_id, 'jobber', u.external_id, coalesce(u.full_name, ''), u.email, u.phone, u.address, u.status,
+           u.email_usable, u.phone_usable, u.remote_updated_at, p_synced_at
+    from unknown u
+    where not exists (select 1 from adoption a where a.external_id = u.external_id)
+    on conflict (business_id, source, external_id) do nothing
+    returning id
   )
-  select distinct on (external_id) external_id, customer_id
-  from best_client_per_customer
-  order by external_id, rank, customer_id;
-
-  update public.customers c set
-    source = 'jobber',
-    external_id = p.external_id,
-    full_name = coalesce(nullif(p.full_name, ''), c.full_name),
-    email = coalesce(p.email, c.email),
-    phone = coalesce(p.phone, c.phone),
-    address = coalesce(p.address, c.address),
-    status = p.status,
-    email_usable = case when p.email is null then c.email_usable else p.email_usable end,
-    phone_usable = case when p.phone is null then c.phone_usable else p.phone_usable end,
-    remote_updated_at = p.remote_updated_at,
-    last_synced_at = p_synced_at
-  from adoption a
-  join page p on p.external_id = a.external_id
-  where c.id = a.customer_id;
-  get diagnostics v_linked = row_count;
-
-  insert into public.customers (
-    business_id, source, external_id, full_name, email, phone, address, status, email_usable, phone_usable,
-    remote_updated_at, last_synced_at
-  )
-  select p_business_id, 'jobber', p.external_id, coalesce(p.full_name, ''), p.email, p.phone, p.address, p.status,
-         p.email_usable, p.phone_usable, p.remote_updated_at, p_synced_at
-  from page p
-  where not exists (select 1 from known k where k.external_id = p.external_id)
-    and not exists (select 1 from adoption a where a.external_id = p.external_id)
-  on conflict (business_id, source, external_id) do nothing;
-  get diagnostics v_created = row_count;
-
-  drop table page, known, adoption;
-  return query select v_created, v_updated, v_linked, v_known - v_updated;
-end
+  select
+    (select count(*) from created_rows)::integer,
+    (select count(*) from updated_rows)::integer,
+    (select count(*) from linked_rows)::integer,
+    ((select count(*) from known) - (select count(*) from updated_rows))::integer
 $$;
 
 -- Commits one page of a run: customers, counters, per-client errors (a bounded sample) and the
@@ -379,7 +385,7 @@ begin
   for f in
     select p.oid::regprocedure as signature
     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-    where n.nspname = 'private' and p.proname like 'jobber\_%sync%' or p.proname = 'jobber_apply_client_page'
+    where n.nspname = 'private' and p.proname like 'jobber\_%'
   loop
     execute format('revoke all on function %s from public, anon, authenticated', f.signature);
     execute format('grant execute on function %s to service_role', f.signature);
