@@ -33,6 +33,8 @@ export interface StackInfo {
 
 export interface RunningStack {
   info: StackInfo;
+  /** The functions process id (the benchmark reads its peak memory). */
+  functionsPid(): number;
   /** Restarts the functions process (tests kill it mid-job to prove work resumes). */
   restartFunctions(): Promise<void>;
   killFunctions(): Promise<void>;
@@ -254,6 +256,7 @@ export async function startStack(settings: StackSettings, log: (line: string) =>
 
     return {
       info,
+      functionsPid: () => functions.child.pid,
       async killFunctions() {
         try {
           functions.child.kill("SIGKILL");

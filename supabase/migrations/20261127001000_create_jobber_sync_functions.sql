@@ -133,25 +133,25 @@ $$;
 --                 normalised email, else by E.164 phone (each customer adopted at most once);
 --   otherwise -> insert.
 -- Jobber's values win wherever Jobber has one; a field Jobber lacks is never blanked.
+-- plpgsql rather than sql: Postgres 15 re-plans a SQL function's statement on every call, while
+-- plpgsql keeps the plan, which is most of the cost of a 100-row page.
 create function private.jobber_apply_client_page(p_business_id uuid, p_clients jsonb, p_synced_at timestamptz)
 returns table (created integer, updated integer, linked integer, unchanged integer)
-language sql volatile security definer set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
+begin
+  return query
   with page as (
     -- A client listed twice (the cursor shifted under concurrent edits) is applied once.
-    select distinct on (e.value ->> 'external_id')
-      e.value ->> 'external_id' as external_id,
-      e.value ->> 'full_name' as full_name,
-      e.value ->> 'email' as email,
-      e.value ->> 'phone' as phone,
-      e.value ->> 'address' as address,
-      e.value ->> 'status' as status,
-      (e.value ->> 'email_usable')::boolean as email_usable,
-      (e.value ->> 'phone_usable')::boolean as phone_usable,
-      (e.value ->> 'remote_updated_at')::timestamptz as remote_updated_at,
-      e.ord
-    from jsonb_array_elements(p_clients) with ordinality as e(value, ord)
-    order by e.value ->> 'external_id', e.ord desc
+    select distinct on (x.external_id) x.*
+    from rows from (
+      jsonb_to_recordset(p_clients) as (
+        external_id text, full_name text, email text, phone text, address text, status text,
+        email_usable boolean, phone_usable boolean, remote_updated_at timestamptz
+      )
+    ) with ordinality as x(external_id, full_name, email, phone, address, status, email_usable, phone_usable,
+                           remote_updated_at, ord)
+    order by x.external_id, x.ord desc
   ),
   known as (
     select p.*, c.id as customer_id,
@@ -161,8 +161,12 @@ as $$
       (c.full_name, c.email, c.phone, c.address, c.status, c.email_usable, c.phone_usable) as changed,
       c.remote_updated_at is null or p.remote_updated_at >= c.remote_updated_at as not_older
     from page p
-    join public.customers c
-      on c.business_id = p_business_id and c.source = 'jobber' and c.external_id = p.external_id
+    -- LATERAL keeps this an index probe per client: a hash join would scan every customer of the
+    -- business for each page, which grows with the business (quadratic over a full sync).
+    cross join lateral (
+      select c.* from public.customers c
+      where c.business_id = p_business_id and c.source = 'jobber' and c.external_id = p.external_id
+    ) c
   ),
   updated_rows as (
     update public.customers c set
@@ -187,14 +191,18 @@ as $$
   candidates as (
     select u.external_id, u.ord, c.id as customer_id, 1 as rank
     from unknown u
-    join public.customers c
-      on u.email is not null and c.business_id = p_business_id and c.source <> 'jobber'
-         and lower(c.email) = u.email
+    cross join lateral (
+      select c.id from public.customers c
+      where u.email is not null and c.business_id = p_business_id and lower(c.email) = u.email
+        and c.email is not null and c.source <> 'jobber'
+    ) c
     union all
     select u.external_id, u.ord, c.id, 2
     from unknown u
-    join public.customers c
-      on u.phone is not null and c.business_id = p_business_id and c.source <> 'jobber' and c.phone = u.phone
+    cross join lateral (
+      select c.id from public.customers c
+      where u.phone is not null and c.business_id = p_business_id and c.phone = u.phone and c.source <> 'jobber'
+    ) c
   ),
   best_client_per_customer as (
     select distinct on (customer_id) external_id, ord, customer_id, rank
@@ -240,7 +248,8 @@ as $$
     (select count(*) from created_rows)::integer,
     (select count(*) from updated_rows)::integer,
     (select count(*) from linked_rows)::integer,
-    ((select count(*) from known) - (select count(*) from updated_rows))::integer
+    ((select count(*) from known) - (select count(*) from updated_rows))::integer;
+end
 $$;
 
 -- Commits one page of a run: customers, counters, per-client errors (a bounded sample) and the
