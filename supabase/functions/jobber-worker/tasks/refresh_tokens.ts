@@ -25,24 +25,35 @@ export async function inParallel<T, R>(items: T[], limit: number, work: (item: T
   return results;
 }
 
+// One tick works through due connections batch by batch, for at most this long, so a large
+// number of connections expiring together is still refreshed in time; the rest wait a minute.
+const TICK_BUDGET_MS = 40_000;
+
 async function refreshDueTokens(rt: Runtime, log: Logger) {
   const windowMs = rt.tuning.scheduledRefreshWindowMs;
-  const due = await asService(rt.sql, (tx) =>
-    tx<{ business_id: string }[]>`
-      select business_id from private.jobber_connections_due_for_refresh(${`${windowMs} milliseconds`}::interval,
-                                                                          ${BATCH_SIZE}) as business_id`
-  );
-  const outcomes = await inParallel(due.map((d) => d.business_id), CONCURRENCY, async (businessId) => {
-    try {
-      return await refreshConnection(rt, businessId, log, { marginMs: windowMs });
-    } catch (err) {
-      log.error("scheduled_refresh_crashed", { business_id: businessId, error: err });
-      return { kind: "transient_failure", message: "crashed", retryAt: rt.now() } satisfies RefreshOutcome;
-    }
-  });
+  const deadline = rt.now().getTime() + TICK_BUDGET_MS;
+  const outcomes: RefreshOutcome[] = [];
+  const attempted = new Set<string>();
+  while (rt.now().getTime() < deadline) {
+    const due = (await asService(rt.sql, (tx) =>
+      tx<{ business_id: string }[]>`
+        select business_id from private.jobber_connections_due_for_refresh(${`${windowMs} milliseconds`}::interval,
+                                                                            ${BATCH_SIZE}) as business_id`
+    )).map((d) => d.business_id).filter((id) => !attempted.has(id));
+    if (due.length === 0) break;
+    due.forEach((id) => attempted.add(id));
+    outcomes.push(...await inParallel(due, CONCURRENCY, async (businessId) => {
+      try {
+        return await refreshConnection(rt, businessId, log, { marginMs: windowMs });
+      } catch (err) {
+        log.error("scheduled_refresh_crashed", { business_id: businessId, error: err });
+        return { kind: "transient_failure", message: "crashed", retryAt: rt.now() } satisfies RefreshOutcome;
+      }
+    }));
+  }
   const count = (kind: RefreshOutcome["kind"]) => outcomes.filter((o) => o.kind === kind).length;
   return {
-    due: due.length,
+    due: outcomes.length,
     refreshed: count("refreshed"),
     already_fresh: count("already_fresh"),
     needs_reconnect: count("reconnect_required"),
