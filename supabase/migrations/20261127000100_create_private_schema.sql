@@ -24,3 +24,25 @@ begin
 end
 $$;
 revoke all on function private.set_updated_at() from public;
+
+-- Privileged SQL functions are for the backend alone: this makes every private function whose
+-- name matches p_name_like executable by service_role and nobody else. Migrations call it after
+-- creating such functions, so none is ever left callable by the API roles.
+create procedure private.restrict_to_service_role(p_name_like text)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  f record;
+begin
+  for f in
+    select p.oid::regprocedure as signature
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname = 'private' and p.proname like p_name_like and p.prokind = 'f'
+  loop
+    execute format('revoke all on function %s from public, anon, authenticated', f.signature);
+    execute format('grant execute on function %s to service_role', f.signature);
+  end loop;
+end
+$$;
+revoke all on procedure private.restrict_to_service_role(text) from public;

@@ -387,20 +387,7 @@ begin
 end
 $$;
 
-do $$
-declare
-  f record;
-begin
-  for f in
-    select p.oid::regprocedure as signature
-    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-    where n.nspname = 'private' and p.proname like 'jobber\_%'
-  loop
-    execute format('revoke all on function %s from public, anon, authenticated', f.signature);
-    execute format('grant execute on function %s to service_role', f.signature);
-  end loop;
-end
-$$;
+call private.restrict_to_service_role('jobber\_%');
 
 -- Every minute: resume runs whose lease expired and queue incremental runs that are due.
 select cron.schedule(

@@ -3,117 +3,78 @@
 begin;
 select plan(24);
 
--- Fixture: business A (owner, admin, member) and business B (owner, member) with fresh ids, so the
--- test neither depends on nor changes the seed. pg_temp.id('name') reads an id back;
--- pg_temp.sign_in('name') becomes that user exactly as PostgREST would (role + JWT claims).
-create function pg_temp.id(name text) returns uuid
-language sql stable
-as $$ select current_setting('fixture.' || name)::uuid $$;
-
-create function pg_temp.sign_in(name text) returns void
-language plpgsql
-as $$
-begin
-  perform set_config('role', 'authenticated', true);
-  perform set_config('request.jwt.claims',
-    json_build_object('sub', pg_temp.id(name), 'role', 'authenticated')::text, true);
-end
-$$;
-
-do $$
-declare
-  name text;
-begin
-  foreach name in array array['business_a', 'business_b', 'owner_a', 'admin_a', 'member_a', 'owner_b', 'member_b'] loop
-    perform set_config('fixture.' || name, gen_random_uuid()::text, true);
-  end loop;
-
-  insert into auth.users (id, email, aud, role)
-  select pg_temp.id(u), u || '-' || pg_temp.id(u) || '@fixture.test', 'authenticated', 'authenticated'
-  from unnest(array['owner_a', 'admin_a', 'member_a', 'owner_b', 'member_b']) u;
-
-  insert into public.businesses (id, name)
-  values (pg_temp.id('business_a'), 'Fixture A'), (pg_temp.id('business_b'), 'Fixture B');
-
-  insert into public.business_members (business_id, user_id, role)
-  values
-    (pg_temp.id('business_a'), pg_temp.id('owner_a'), 'owner'),
-    (pg_temp.id('business_a'), pg_temp.id('admin_a'), 'admin'),
-    (pg_temp.id('business_a'), pg_temp.id('member_a'), 'member'),
-    (pg_temp.id('business_b'), pg_temp.id('owner_b'), 'owner'),
-    (pg_temp.id('business_b'), pg_temp.id('member_b'), 'member');
-end
-$$;
+-- Fixture: businesses A and B with their people (supabase/tests/database/00_test_helpers.sql).
+select tests.create_tenancy_fixture();
 
 -- Reading
-select pg_temp.sign_in('member_a');
+select tests.sign_in('member_a');
 select results_eq(
   'select id from public.businesses',
-  $$values (pg_temp.id('business_a'))$$,
+  $$values (tests.id('business_a'))$$,
   'a member of business A sees exactly business A'
 );
 select is(
-  (select count(*)::int from public.businesses where id = pg_temp.id('business_b')),
+  (select count(*)::int from public.businesses where id = tests.id('business_b')),
   0,
   'a member of business A cannot read business B'
 );
 
-select pg_temp.sign_in('member_b');
+select tests.sign_in('member_b');
 select results_eq(
   'select id from public.businesses',
-  $$values (pg_temp.id('business_b'))$$,
+  $$values (tests.id('business_b'))$$,
   'a member of business B sees exactly business B'
 );
 
 -- Updating
-select pg_temp.sign_in('member_a');
-with u as (update public.businesses set name = 'Renamed by member' where id = pg_temp.id('business_a') returning 1)
+select tests.sign_in('member_a');
+with u as (update public.businesses set name = 'Renamed by member' where id = tests.id('business_a') returning 1)
 select is(count(*)::int, 0, 'a plain member cannot rename their business (0 rows updated)') from u;
 
-select pg_temp.sign_in('owner_a');
-with u as (update public.businesses set name = 'Renamed by owner', country = 'CA' where id = pg_temp.id('business_a') returning 1)
+select tests.sign_in('owner_a');
+with u as (update public.businesses set name = 'Renamed by owner', country = 'CA' where id = tests.id('business_a') returning 1)
 select is(count(*)::int, 1, 'the owner of business A can update its name and country') from u;
 select results_eq(
-  $$select name, country from public.businesses where id = pg_temp.id('business_a')$$,
+  $$select name, country from public.businesses where id = tests.id('business_a')$$,
   $$values ('Renamed by owner'::text, 'CA'::text)$$,
   'the owner''s update of business A is stored'
 );
 
-select pg_temp.sign_in('admin_a');
-with u as (update public.businesses set timezone = 'America/Chicago' where id = pg_temp.id('business_a') returning 1)
+select tests.sign_in('admin_a');
+with u as (update public.businesses set timezone = 'America/Chicago' where id = tests.id('business_a') returning 1)
 select is(count(*)::int, 1, 'an admin of business A can update its timezone') from u;
 
-select pg_temp.sign_in('owner_a');
-with u as (update public.businesses set name = 'Hijacked' where id = pg_temp.id('business_b') returning 1)
+select tests.sign_in('owner_a');
+with u as (update public.businesses set name = 'Hijacked' where id = tests.id('business_b') returning 1)
 select is(count(*)::int, 0, 'the owner of business A cannot update business B (0 rows updated)') from u;
 
 select throws_ok(
-  $$update public.businesses set created_at = now() - interval '1 year' where id = pg_temp.id('business_a')$$,
+  $$update public.businesses set created_at = now() - interval '1 year' where id = tests.id('business_a')$$,
   '42501', 'permission denied for table businesses',
   'the owner cannot update columns other than name, country and timezone'
 );
 select throws_ok(
-  $$update public.businesses set id = gen_random_uuid() where id = pg_temp.id('business_a')$$,
+  $$update public.businesses set id = gen_random_uuid() where id = tests.id('business_a')$$,
   '42501', 'permission denied for table businesses',
   'the owner cannot change a business id'
 );
 
 reset role;
 select results_eq(
-  $$select name from public.businesses where id in (pg_temp.id('business_a'), pg_temp.id('business_b')) order by name$$,
+  $$select name from public.businesses where id in (tests.id('business_a'), tests.id('business_b')) order by name$$,
   $$values ('Fixture B'::text), ('Renamed by owner'::text)$$,
   'business B kept its name and business A kept the owner''s name, not the member''s'
 );
 
 -- Inserting and deleting
-select pg_temp.sign_in('owner_a');
+select tests.sign_in('owner_a');
 select throws_ok(
   $$insert into public.businesses (name) values ('Created by a user')$$,
   '42501', 'permission denied for table businesses',
   'an authenticated user cannot create a business'
 );
 select throws_ok(
-  $$delete from public.businesses where id = pg_temp.id('business_a')$$,
+  $$delete from public.businesses where id = tests.id('business_a')$$,
   '42501', 'permission denied for table businesses',
   'the owner cannot delete their business'
 );
@@ -147,32 +108,32 @@ reset role;
 do $$ begin perform set_config('fixture.business_new', gen_random_uuid()::text, true); end $$;
 set local role service_role;
 select is(
-  (select count(*)::int from public.businesses where id in (pg_temp.id('business_a'), pg_temp.id('business_b'))),
+  (select count(*)::int from public.businesses where id in (tests.id('business_a'), tests.id('business_b'))),
   2,
   'the service role reads every business'
 );
 select lives_ok(
-  $$insert into public.businesses (id, name) values (pg_temp.id('business_new'), 'Service business')$$,
+  $$insert into public.businesses (id, name) values (tests.id('business_new'), 'Service business')$$,
   'the service role creates a business'
 );
 select results_eq(
-  $$select country, timezone from public.businesses where id = pg_temp.id('business_new')$$,
+  $$select country, timezone from public.businesses where id = tests.id('business_new')$$,
   $$values ('US'::text, 'America/New_York'::text)$$,
   'a new business defaults to country US and timezone America/New_York'
 );
-with u as (update public.businesses set name = 'Service renamed' where id = pg_temp.id('business_b') returning 1)
+with u as (update public.businesses set name = 'Service renamed' where id = tests.id('business_b') returning 1)
 select is(count(*)::int, 1, 'the service role updates any business') from u;
-with d as (delete from public.businesses where id = pg_temp.id('business_new') returning 1)
+with d as (delete from public.businesses where id = tests.id('business_new') returning 1)
 select is(count(*)::int, 1, 'the service role deletes a business') from d;
 
 -- Checks
 select throws_ok(
-  $$update public.businesses set country = 'usa' where id = pg_temp.id('business_a')$$,
+  $$update public.businesses set country = 'usa' where id = tests.id('business_a')$$,
   '23514', 'new row for relation "businesses" violates check constraint "businesses_country_check"',
   'country must be a two-letter upper-case code'
 );
 select throws_ok(
-  $$update public.businesses set name = '' where id = pg_temp.id('business_a')$$,
+  $$update public.businesses set name = '' where id = tests.id('business_a')$$,
   '23514', 'new row for relation "businesses" violates check constraint "businesses_name_check"',
   'a business name cannot be empty'
 );

@@ -3,47 +3,8 @@
 begin;
 select plan(29);
 
--- Fixture: business A (owner, admin, member) and business B (owner, member) with fresh ids, so the
--- test neither depends on nor changes the seed. pg_temp.id('name') reads an id back;
--- pg_temp.sign_in('name') becomes that user exactly as PostgREST would (role + JWT claims).
-create function pg_temp.id(name text) returns uuid
-language sql stable
-as $$ select current_setting('fixture.' || name)::uuid $$;
-
-create function pg_temp.sign_in(name text) returns void
-language plpgsql
-as $$
-begin
-  perform set_config('role', 'authenticated', true);
-  perform set_config('request.jwt.claims',
-    json_build_object('sub', pg_temp.id(name), 'role', 'authenticated')::text, true);
-end
-$$;
-
-do $$
-declare
-  name text;
-begin
-  foreach name in array array['business_a', 'business_b', 'owner_a', 'admin_a', 'member_a', 'owner_b', 'member_b'] loop
-    perform set_config('fixture.' || name, gen_random_uuid()::text, true);
-  end loop;
-
-  insert into auth.users (id, email, aud, role)
-  select pg_temp.id(u), u || '-' || pg_temp.id(u) || '@fixture.test', 'authenticated', 'authenticated'
-  from unnest(array['owner_a', 'admin_a', 'member_a', 'owner_b', 'member_b']) u;
-
-  insert into public.businesses (id, name)
-  values (pg_temp.id('business_a'), 'Fixture A'), (pg_temp.id('business_b'), 'Fixture B');
-
-  insert into public.business_members (business_id, user_id, role)
-  values
-    (pg_temp.id('business_a'), pg_temp.id('owner_a'), 'owner'),
-    (pg_temp.id('business_a'), pg_temp.id('admin_a'), 'admin'),
-    (pg_temp.id('business_a'), pg_temp.id('member_a'), 'member'),
-    (pg_temp.id('business_b'), pg_temp.id('owner_b'), 'owner'),
-    (pg_temp.id('business_b'), pg_temp.id('member_b'), 'member');
-end
-$$;
+-- Fixture: businesses A and B with their people (supabase/tests/database/00_test_helpers.sql).
+select tests.create_tenancy_fixture();
 
 -- A is connected (secret ids are stand-ins: no FK to Vault); B is pending.
 do $$
@@ -56,36 +17,36 @@ begin
     (id, business_id, access_token_secret_id, refresh_token_secret_id, account_id, account_name,
      connection_status, connected_at, token_expires_at)
   values
-    (pg_temp.id('connection_a'), pg_temp.id('business_a'), pg_temp.id('access_secret_a'),
-     pg_temp.id('refresh_secret_a'), 'acct-' || pg_temp.id('business_a'), 'Acme Jobber', 'connected',
+    (tests.id('connection_a'), tests.id('business_a'), tests.id('access_secret_a'),
+     tests.id('refresh_secret_a'), 'acct-' || tests.id('business_a'), 'Acme Jobber', 'connected',
      now(), now() + interval '1 hour');
   insert into public.integrations_jobber (id, business_id, connection_status)
-  values (pg_temp.id('connection_b'), pg_temp.id('business_b'), 'pending');
+  values (tests.id('connection_b'), tests.id('business_b'), 'pending');
 end
 $$;
 
 -- Reading the allowed columns
-select pg_temp.sign_in('member_a');
+select tests.sign_in('member_a');
 select results_eq(
   'select id, business_id, connection_status, account_name, needs_reconnect from public.integrations_jobber',
-  $$values (pg_temp.id('connection_a'), pg_temp.id('business_a'), 'connected'::text, 'Acme Jobber'::text, false)$$,
+  $$values (tests.id('connection_a'), tests.id('business_a'), 'connected'::text, 'Acme Jobber'::text, false)$$,
   'a member of business A reads exactly business A''s connection through its non-token columns'
 );
 
-select pg_temp.sign_in('member_b');
+select tests.sign_in('member_b');
 select is(
-  (select count(id)::int from public.integrations_jobber where business_id = pg_temp.id('business_a')),
+  (select count(id)::int from public.integrations_jobber where business_id = tests.id('business_a')),
   0,
   'a member of business B cannot read business A''s connection'
 );
 select results_eq(
   'select id from public.integrations_jobber',
-  $$values (pg_temp.id('connection_b'))$$,
+  $$values (tests.id('connection_b'))$$,
   'a member of business B reads only business B''s connection'
 );
 
 -- The token columns are out of reach, whatever the role in the business
-select pg_temp.sign_in('member_a');
+select tests.sign_in('member_a');
 select throws_ok(
   'select access_token_secret_id from public.integrations_jobber',
   '42501', 'permission denied for table integrations_jobber',
@@ -101,7 +62,7 @@ select throws_ok(
   '42501', 'permission denied for table integrations_jobber',
   'a member cannot select * from integrations_jobber'
 );
-select pg_temp.sign_in('owner_a');
+select tests.sign_in('owner_a');
 select throws_ok(
   'select access_token_secret_id, refresh_token_secret_id from public.integrations_jobber',
   '42501', 'permission denied for table integrations_jobber',
@@ -115,28 +76,28 @@ select throws_ok(
 
 -- Writing, even as owner
 select throws_ok(
-  $$insert into public.integrations_jobber (business_id) values (pg_temp.id('business_a'))$$,
+  $$insert into public.integrations_jobber (business_id) values (tests.id('business_a'))$$,
   '42501', 'permission denied for table integrations_jobber',
   'the owner cannot create a Jobber connection row'
 );
 select throws_ok(
-  $$update public.integrations_jobber set account_name = 'Renamed' where business_id = pg_temp.id('business_a')$$,
+  $$update public.integrations_jobber set account_name = 'Renamed' where business_id = tests.id('business_a')$$,
   '42501', 'permission denied for table integrations_jobber',
   'the owner cannot edit the Jobber connection'
 );
 select throws_ok(
-  $$update public.integrations_jobber set access_token_secret_id = gen_random_uuid() where business_id = pg_temp.id('business_a')$$,
+  $$update public.integrations_jobber set access_token_secret_id = gen_random_uuid() where business_id = tests.id('business_a')$$,
   '42501', 'permission denied for table integrations_jobber',
   'the owner cannot point the connection at another secret'
 );
 select throws_ok(
-  $$delete from public.integrations_jobber where business_id = pg_temp.id('business_a')$$,
+  $$delete from public.integrations_jobber where business_id = tests.id('business_a')$$,
   '42501', 'permission denied for table integrations_jobber',
   'the owner cannot delete the Jobber connection'
 );
-select pg_temp.sign_in('admin_a');
+select tests.sign_in('admin_a');
 select throws_ok(
-  $$update public.integrations_jobber set needs_reconnect = false where business_id = pg_temp.id('business_a')$$,
+  $$update public.integrations_jobber set needs_reconnect = false where business_id = tests.id('business_a')$$,
   '42501', 'permission denied for table integrations_jobber',
   'an admin cannot edit the Jobber connection'
 );
@@ -150,7 +111,7 @@ select throws_ok(
   'anon cannot read Jobber connections'
 );
 select throws_ok(
-  $$insert into public.integrations_jobber (business_id) values (pg_temp.id('business_a'))$$,
+  $$insert into public.integrations_jobber (business_id) values (tests.id('business_a'))$$,
   '42501', 'permission denied for table integrations_jobber',
   'anon cannot create a Jobber connection row'
 );
@@ -168,8 +129,8 @@ select throws_ok(
 reset role;
 select results_eq(
   $$select account_name, access_token_secret_id, needs_reconnect from public.integrations_jobber
-     where business_id = pg_temp.id('business_a')$$,
-  $$values ('Acme Jobber'::text, pg_temp.id('access_secret_a'), false)$$,
+     where business_id = tests.id('business_a')$$,
+  $$values ('Acme Jobber'::text, tests.id('access_secret_a'), false)$$,
   'the refused writes left business A''s connection unchanged'
 );
 
@@ -177,15 +138,15 @@ select results_eq(
 set local role service_role;
 select results_eq(
   $$select access_token_secret_id, refresh_token_secret_id from public.integrations_jobber
-     where business_id = pg_temp.id('business_a')$$,
-  $$values (pg_temp.id('access_secret_a'), pg_temp.id('refresh_secret_a'))$$,
+     where business_id = tests.id('business_a')$$,
+  $$values (tests.id('access_secret_a'), tests.id('refresh_secret_a'))$$,
   'the service role reads the token secret ids'
 );
 select throws_ok(
   $$update public.integrations_jobber
        set connection_status = 'connected', access_token_secret_id = gen_random_uuid(),
-           refresh_token_secret_id = gen_random_uuid(), account_id = 'acct-' || pg_temp.id('business_a')
-     where business_id = pg_temp.id('business_b')$$,
+           refresh_token_secret_id = gen_random_uuid(), account_id = 'acct-' || tests.id('business_a')
+     where business_id = tests.id('business_b')$$,
   '23505', 'duplicate key value violates unique constraint "integrations_jobber_live_account_idx"',
   'a Jobber account connected to business A cannot also be connected to business B'
 );
@@ -193,47 +154,47 @@ with u as (
   update public.integrations_jobber
      set connection_status = 'disconnected', access_token_secret_id = null, refresh_token_secret_id = null,
          disconnected_at = now()
-   where business_id = pg_temp.id('business_a')
+   where business_id = tests.id('business_a')
   returning 1
 )
 select is(count(*)::int, 1, 'the service role disconnects business A') from u;
-with d as (delete from public.integrations_jobber where business_id = pg_temp.id('business_b') returning 1)
+with d as (delete from public.integrations_jobber where business_id = tests.id('business_b') returning 1)
 select is(count(*)::int, 1, 'the service role deletes business B''s connection row') from d;
 select lives_ok(
-  $$insert into public.integrations_jobber (business_id) values (pg_temp.id('business_b'))$$,
+  $$insert into public.integrations_jobber (business_id) values (tests.id('business_b'))$$,
   'the service role creates a connection row'
 );
 select is(
-  (select connection_status from public.integrations_jobber where business_id = pg_temp.id('business_b')),
+  (select connection_status from public.integrations_jobber where business_id = tests.id('business_b')),
   'pending',
   'a new connection row starts pending'
 );
 
 -- Constraints
 select throws_ok(
-  $$insert into public.integrations_jobber (business_id) values (pg_temp.id('business_a'))$$,
+  $$insert into public.integrations_jobber (business_id) values (tests.id('business_a'))$$,
   '23505', 'duplicate key value violates unique constraint "integrations_jobber_business_id_key"',
   'a business has at most one Jobber connection'
 );
 select throws_ok(
-  $$update public.integrations_jobber set connection_status = 'connected' where business_id = pg_temp.id('business_b')$$,
+  $$update public.integrations_jobber set connection_status = 'connected' where business_id = tests.id('business_b')$$,
   '23514', 'new row for relation "integrations_jobber" violates check constraint "integrations_jobber_connected_has_tokens"',
   'a connection cannot be connected without tokens and an account'
 );
 select throws_ok(
-  $$update public.integrations_jobber set access_token_secret_id = gen_random_uuid() where business_id = pg_temp.id('business_a')$$,
+  $$update public.integrations_jobber set access_token_secret_id = gen_random_uuid() where business_id = tests.id('business_a')$$,
   '23514', 'new row for relation "integrations_jobber" violates check constraint "integrations_jobber_disconnected_has_no_tokens"',
   'a disconnected connection cannot keep tokens'
 );
 select lives_ok(
   $$update public.integrations_jobber
        set connection_status = 'connected', access_token_secret_id = gen_random_uuid(),
-           refresh_token_secret_id = gen_random_uuid(), account_id = 'acct-' || pg_temp.id('business_a')
-     where business_id = pg_temp.id('business_b')$$,
+           refresh_token_secret_id = gen_random_uuid(), account_id = 'acct-' || tests.id('business_a')
+     where business_id = tests.id('business_b')$$,
   'once business A disconnected, its former Jobber account can be connected to business B'
 );
 select throws_ok(
-  $$update public.integrations_jobber set connection_status = 'revoked' where business_id = pg_temp.id('business_b')$$,
+  $$update public.integrations_jobber set connection_status = 'revoked' where business_id = tests.id('business_b')$$,
   '23514', 'new row for relation "integrations_jobber" violates check constraint "integrations_jobber_connection_status_check"',
   'connection_status is pending, connected, disconnected or error'
 );

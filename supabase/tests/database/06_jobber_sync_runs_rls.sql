@@ -3,47 +3,8 @@
 begin;
 select plan(20);
 
--- Fixture: business A (owner, admin, member) and business B (owner, member) with fresh ids, so the
--- test neither depends on nor changes the seed. pg_temp.id('name') reads an id back;
--- pg_temp.sign_in('name') becomes that user exactly as PostgREST would (role + JWT claims).
-create function pg_temp.id(name text) returns uuid
-language sql stable
-as $$ select current_setting('fixture.' || name)::uuid $$;
-
-create function pg_temp.sign_in(name text) returns void
-language plpgsql
-as $$
-begin
-  perform set_config('role', 'authenticated', true);
-  perform set_config('request.jwt.claims',
-    json_build_object('sub', pg_temp.id(name), 'role', 'authenticated')::text, true);
-end
-$$;
-
-do $$
-declare
-  name text;
-begin
-  foreach name in array array['business_a', 'business_b', 'owner_a', 'admin_a', 'member_a', 'owner_b', 'member_b'] loop
-    perform set_config('fixture.' || name, gen_random_uuid()::text, true);
-  end loop;
-
-  insert into auth.users (id, email, aud, role)
-  select pg_temp.id(u), u || '-' || pg_temp.id(u) || '@fixture.test', 'authenticated', 'authenticated'
-  from unnest(array['owner_a', 'admin_a', 'member_a', 'owner_b', 'member_b']) u;
-
-  insert into public.businesses (id, name)
-  values (pg_temp.id('business_a'), 'Fixture A'), (pg_temp.id('business_b'), 'Fixture B');
-
-  insert into public.business_members (business_id, user_id, role)
-  values
-    (pg_temp.id('business_a'), pg_temp.id('owner_a'), 'owner'),
-    (pg_temp.id('business_a'), pg_temp.id('admin_a'), 'admin'),
-    (pg_temp.id('business_a'), pg_temp.id('member_a'), 'member'),
-    (pg_temp.id('business_b'), pg_temp.id('owner_b'), 'owner'),
-    (pg_temp.id('business_b'), pg_temp.id('member_b'), 'member');
-end
-$$;
+-- Fixture: businesses A and B with their people (supabase/tests/database/00_test_helpers.sql).
+select tests.create_tenancy_fixture();
 
 -- A has a finished run and a queued one; B has a queued one.
 do $$
@@ -53,46 +14,46 @@ begin
   perform set_config('fixture.queued_b', gen_random_uuid()::text, true);
   insert into public.jobber_sync_runs (id, business_id, kind, state, finished_at)
   values
-    (pg_temp.id('finished_a'), pg_temp.id('business_a'), 'full', 'succeeded', now()),
-    (pg_temp.id('queued_a'), pg_temp.id('business_a'), 'incremental', 'queued', null),
-    (pg_temp.id('queued_b'), pg_temp.id('business_b'), 'full', 'queued', null);
+    (tests.id('finished_a'), tests.id('business_a'), 'full', 'succeeded', now()),
+    (tests.id('queued_a'), tests.id('business_a'), 'incremental', 'queued', null),
+    (tests.id('queued_b'), tests.id('business_b'), 'full', 'queued', null);
 end
 $$;
 
 -- Reading
-select pg_temp.sign_in('member_a');
+select tests.sign_in('member_a');
 select set_eq(
   'select id from public.jobber_sync_runs',
-  $$values (pg_temp.id('finished_a')), (pg_temp.id('queued_a'))$$,
+  $$values (tests.id('finished_a')), (tests.id('queued_a'))$$,
   'a member of business A sees exactly business A''s sync runs'
 );
 
-select pg_temp.sign_in('member_b');
+select tests.sign_in('member_b');
 select is(
-  (select count(*)::int from public.jobber_sync_runs where business_id = pg_temp.id('business_a')),
+  (select count(*)::int from public.jobber_sync_runs where business_id = tests.id('business_a')),
   0,
   'a member of business B cannot read business A''s sync runs'
 );
 select results_eq(
   'select id from public.jobber_sync_runs',
-  $$values (pg_temp.id('queued_b'))$$,
+  $$values (tests.id('queued_b'))$$,
   'a member of business B sees only business B''s sync run'
 );
 
 -- Writing, even as owner
-select pg_temp.sign_in('owner_a');
+select tests.sign_in('owner_a');
 select throws_ok(
-  $$insert into public.jobber_sync_runs (business_id, kind) values (pg_temp.id('business_a'), 'full')$$,
+  $$insert into public.jobber_sync_runs (business_id, kind) values (tests.id('business_a'), 'full')$$,
   '42501', 'permission denied for table jobber_sync_runs',
   'the owner cannot queue a sync run directly'
 );
 select throws_ok(
-  $$update public.jobber_sync_runs set state = 'cancelled' where id = pg_temp.id('queued_a')$$,
+  $$update public.jobber_sync_runs set state = 'cancelled' where id = tests.id('queued_a')$$,
   '42501', 'permission denied for table jobber_sync_runs',
   'the owner cannot change a sync run'
 );
 select throws_ok(
-  $$delete from public.jobber_sync_runs where id = pg_temp.id('finished_a')$$,
+  $$delete from public.jobber_sync_runs where id = tests.id('finished_a')$$,
   '42501', 'permission denied for table jobber_sync_runs',
   'the owner cannot delete a sync run'
 );
@@ -106,7 +67,7 @@ select throws_ok(
   'anon cannot read sync runs'
 );
 select throws_ok(
-  $$insert into public.jobber_sync_runs (business_id, kind) values (pg_temp.id('business_a'), 'full')$$,
+  $$insert into public.jobber_sync_runs (business_id, kind) values (tests.id('business_a'), 'full')$$,
   '42501', 'permission denied for table jobber_sync_runs',
   'anon cannot queue a sync run'
 );
@@ -123,7 +84,7 @@ select throws_ok(
 
 reset role;
 select is(
-  (select state from public.jobber_sync_runs where id = pg_temp.id('queued_a')),
+  (select state from public.jobber_sync_runs where id = tests.id('queued_a')),
   'queued',
   'the refused writes left business A''s queued run as it was'
 );
@@ -131,46 +92,46 @@ select is(
 -- Service role, and the one-live-run-per-business rule
 set local role service_role;
 select throws_ok(
-  $$insert into public.jobber_sync_runs (business_id, kind) values (pg_temp.id('business_a'), 'full')$$,
+  $$insert into public.jobber_sync_runs (business_id, kind) values (tests.id('business_a'), 'full')$$,
   '23505', 'duplicate key value violates unique constraint "jobber_sync_runs_one_live_run_per_business"',
   'a second queued run for a business that already has one is refused'
 );
 select lives_ok(
   $$insert into public.jobber_sync_runs (business_id, kind, state, finished_at)
-    values (pg_temp.id('business_a'), 'full', 'failed', now())$$,
+    values (tests.id('business_a'), 'full', 'failed', now())$$,
   'a finished run can be recorded while another run is live'
 );
 with u as (
   update public.jobber_sync_runs set state = 'running', started_at = now(), lease_owner = 'worker-1'
-   where id = pg_temp.id('queued_a')
+   where id = tests.id('queued_a')
   returning 1
 )
 select is(count(*)::int, 1, 'the service role starts the queued run') from u;
 select throws_ok(
-  $$insert into public.jobber_sync_runs (business_id, kind) values (pg_temp.id('business_a'), 'incremental')$$,
+  $$insert into public.jobber_sync_runs (business_id, kind) values (tests.id('business_a'), 'incremental')$$,
   '23505', 'duplicate key value violates unique constraint "jobber_sync_runs_one_live_run_per_business"',
   'a running run also blocks a new queued run for the same business'
 );
 with u as (
   update public.jobber_sync_runs set state = 'succeeded', finished_at = now()
-   where id = pg_temp.id('queued_a')
+   where id = tests.id('queued_a')
   returning 1
 )
 select is(count(*)::int, 1, 'the service role finishes the run') from u;
 select lives_ok(
-  $$insert into public.jobber_sync_runs (business_id, kind) values (pg_temp.id('business_a'), 'incremental')$$,
+  $$insert into public.jobber_sync_runs (business_id, kind) values (tests.id('business_a'), 'incremental')$$,
   'once the live run finished, a new run can be queued for the business'
 );
 select is(
   (select count(*)::int from public.jobber_sync_runs
-    where business_id in (pg_temp.id('business_a'), pg_temp.id('business_b')) and state in ('queued', 'running')),
+    where business_id in (tests.id('business_a'), tests.id('business_b')) and state in ('queued', 'running')),
   2,
   'businesses A and B each have their own live run at the same time'
 );
-with d as (delete from public.jobber_sync_runs where id = pg_temp.id('finished_a') returning 1)
+with d as (delete from public.jobber_sync_runs where id = tests.id('finished_a') returning 1)
 select is(count(*)::int, 1, 'the service role deletes a sync run') from d;
 select throws_ok(
-  $$insert into public.jobber_sync_runs (business_id, kind, state) values (pg_temp.id('business_b'), 'partial', 'succeeded')$$,
+  $$insert into public.jobber_sync_runs (business_id, kind, state) values (tests.id('business_b'), 'partial', 'succeeded')$$,
   '23514', 'new row for relation "jobber_sync_runs" violates check constraint "jobber_sync_runs_kind_check"',
   'a sync run''s kind is full or incremental'
 );

@@ -4,62 +4,23 @@
 begin;
 select plan(17);
 
--- Fixture: business A (owner, admin, member) and business B (owner, member) with fresh ids, so the
--- test neither depends on nor changes the seed. pg_temp.id('name') reads an id back;
--- pg_temp.sign_in('name') becomes that user exactly as PostgREST would (role + JWT claims).
-create function pg_temp.id(name text) returns uuid
-language sql stable
-as $$ select current_setting('fixture.' || name)::uuid $$;
-
-create function pg_temp.sign_in(name text) returns void
-language plpgsql
-as $$
-begin
-  perform set_config('role', 'authenticated', true);
-  perform set_config('request.jwt.claims',
-    json_build_object('sub', pg_temp.id(name), 'role', 'authenticated')::text, true);
-end
-$$;
-
-do $$
-declare
-  name text;
-begin
-  foreach name in array array['business_a', 'business_b', 'owner_a', 'admin_a', 'member_a', 'owner_b', 'member_b'] loop
-    perform set_config('fixture.' || name, gen_random_uuid()::text, true);
-  end loop;
-
-  insert into auth.users (id, email, aud, role)
-  select pg_temp.id(u), u || '-' || pg_temp.id(u) || '@fixture.test', 'authenticated', 'authenticated'
-  from unnest(array['owner_a', 'admin_a', 'member_a', 'owner_b', 'member_b']) u;
-
-  insert into public.businesses (id, name)
-  values (pg_temp.id('business_a'), 'Fixture A'), (pg_temp.id('business_b'), 'Fixture B');
-
-  insert into public.business_members (business_id, user_id, role)
-  values
-    (pg_temp.id('business_a'), pg_temp.id('owner_a'), 'owner'),
-    (pg_temp.id('business_a'), pg_temp.id('admin_a'), 'admin'),
-    (pg_temp.id('business_a'), pg_temp.id('member_a'), 'member'),
-    (pg_temp.id('business_b'), pg_temp.id('owner_b'), 'owner'),
-    (pg_temp.id('business_b'), pg_temp.id('member_b'), 'member');
-end
-$$;
+-- Fixture: businesses A and B with their people (supabase/tests/database/00_test_helpers.sql).
+select tests.create_tenancy_fixture();
 
 -- Customers: A has two manual (one a lead), one live Jobber and one removed Jobber; B has one.
 insert into public.customers (business_id, source, external_id, full_name, status)
 values
-  (pg_temp.id('business_a'), 'manual', null, 'Manual active', 'active'),
-  (pg_temp.id('business_a'), 'manual', null, 'Manual lead', 'lead'),
-  (pg_temp.id('business_a'), 'jobber', 'J-1', 'Jobber active', 'active'),
-  (pg_temp.id('business_a'), 'jobber', 'J-2', 'Jobber removed', 'removed'),
-  (pg_temp.id('business_b'), 'manual', null, 'B customer', 'active');
+  (tests.id('business_a'), 'manual', null, 'Manual active', 'active'),
+  (tests.id('business_a'), 'manual', null, 'Manual lead', 'lead'),
+  (tests.id('business_a'), 'jobber', 'J-1', 'Jobber active', 'active'),
+  (tests.id('business_a'), 'jobber', 'J-2', 'Jobber removed', 'removed'),
+  (tests.id('business_b'), 'manual', null, 'B customer', 'active');
 
 -- Before any connection or run
-select pg_temp.sign_in('member_a');
+select tests.sign_in('member_a');
 select results_eq(
   'select business_id, business_name from public.jobber_status',
-  $$values (pg_temp.id('business_a'), 'Fixture A'::text)$$,
+  $$values (tests.id('business_a'), 'Fixture A'::text)$$,
   'a member of business A sees exactly one status row, business A''s'
 );
 select results_eq(
@@ -78,10 +39,10 @@ select results_eq(
   'customer counts cover business A only and leave out customers removed in Jobber'
 );
 
-select pg_temp.sign_in('member_b');
+select tests.sign_in('member_b');
 select results_eq(
   'select business_id, customers_total, customers_from_jobber from public.jobber_status',
-  $$values (pg_temp.id('business_b'), 1, 0)$$,
+  $$values (tests.id('business_b'), 1, 0)$$,
   'a member of business B sees only business B''s status row and counts'
 );
 
@@ -94,21 +55,21 @@ begin
     (business_id, access_token_secret_id, refresh_token_secret_id, account_id, account_name,
      connection_status, connected_at, needs_reconnect, last_customer_sync_at)
   values
-    (pg_temp.id('business_a'), gen_random_uuid(), gen_random_uuid(), 'acct-' || pg_temp.id('business_a'),
+    (tests.id('business_a'), gen_random_uuid(), gen_random_uuid(), 'acct-' || tests.id('business_a'),
      'Acme Jobber', 'connected', now() - interval '3 days', true, now() - interval '2 hours');
   insert into public.jobber_sync_runs
     (id, business_id, kind, state, processed, created, updated, linked, unchanged, failed, created_at, finished_at)
   values
-    (gen_random_uuid(), pg_temp.id('business_a'), 'full', 'failed', 9, 1, 1, 1, 1, 5,
+    (gen_random_uuid(), tests.id('business_a'), 'full', 'failed', 9, 1, 1, 1, 1, 5,
      now() - interval '3 hours', now() - interval '3 hours'),
-    (pg_temp.id('run_latest'), pg_temp.id('business_a'), 'incremental', 'running', 7, 2, 1, 1, 2, 1,
+    (tests.id('run_latest'), tests.id('business_a'), 'incremental', 'running', 7, 2, 1, 1, 2, 1,
      now() - interval '1 hour', null),
-    (gen_random_uuid(), pg_temp.id('business_a'), 'full', 'succeeded', 40, 10, 10, 10, 10, 0,
+    (gen_random_uuid(), tests.id('business_a'), 'full', 'succeeded', 40, 10, 10, 10, 10, 0,
      now() - interval '2 hours', now() - interval '2 hours');
 end
 $$;
 
-select pg_temp.sign_in('member_a');
+select tests.sign_in('member_a');
 select results_eq(
   'select connected, connection_status, needs_reconnect, account_name from public.jobber_status',
   $$values (true, 'connected'::text, true, 'Acme Jobber'::text)$$,
@@ -116,7 +77,7 @@ select results_eq(
 );
 select results_eq(
   'select sync_run_id, sync_kind, sync_state, sync_processed, sync_synced, sync_errors from public.jobber_status',
-  $$values (pg_temp.id('run_latest'), 'incremental'::text, 'running'::text, 7, 6, 1)$$,
+  $$values (tests.id('run_latest'), 'incremental'::text, 'running'::text, 7, 6, 1)$$,
   'with several runs, business A''s row shows the most recently created one'
 );
 select is(
@@ -130,9 +91,9 @@ select is(
   'last_sync is the connection''s last customer sync'
 );
 
-select pg_temp.sign_in('member_b');
+select tests.sign_in('member_b');
 select is(
-  (select count(*)::int from public.jobber_status where business_id = pg_temp.id('business_a')),
+  (select count(*)::int from public.jobber_status where business_id = tests.id('business_a')),
   0,
   'a member of business B does not see business A''s status'
 );
@@ -156,7 +117,7 @@ reset role;
 set local role service_role;
 select is(
   (select count(*)::int from public.jobber_status
-    where business_id in (pg_temp.id('business_a'), pg_temp.id('business_b'))),
+    where business_id in (tests.id('business_a'), tests.id('business_b'))),
   2,
   'the service role reads every business''s status'
 );

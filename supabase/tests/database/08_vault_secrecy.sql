@@ -4,50 +4,11 @@
 begin;
 select plan(26);
 
--- Fixture: business A (owner, admin, member) and business B (owner, member) with fresh ids, so the
--- test neither depends on nor changes the seed. pg_temp.id('name') reads an id back;
--- pg_temp.sign_in('name') becomes that user exactly as PostgREST would (role + JWT claims).
-create function pg_temp.id(name text) returns uuid
-language sql stable
-as $$ select current_setting('fixture.' || name)::uuid $$;
-
-create function pg_temp.sign_in(name text) returns void
-language plpgsql
-as $$
-begin
-  perform set_config('role', 'authenticated', true);
-  perform set_config('request.jwt.claims',
-    json_build_object('sub', pg_temp.id(name), 'role', 'authenticated')::text, true);
-end
-$$;
-
-do $$
-declare
-  name text;
-begin
-  foreach name in array array['business_a', 'business_b', 'owner_a', 'admin_a', 'member_a', 'owner_b', 'member_b'] loop
-    perform set_config('fixture.' || name, gen_random_uuid()::text, true);
-  end loop;
-
-  insert into auth.users (id, email, aud, role)
-  select pg_temp.id(u), u || '-' || pg_temp.id(u) || '@fixture.test', 'authenticated', 'authenticated'
-  from unnest(array['owner_a', 'admin_a', 'member_a', 'owner_b', 'member_b']) u;
-
-  insert into public.businesses (id, name)
-  values (pg_temp.id('business_a'), 'Fixture A'), (pg_temp.id('business_b'), 'Fixture B');
-
-  insert into public.business_members (business_id, user_id, role)
-  values
-    (pg_temp.id('business_a'), pg_temp.id('owner_a'), 'owner'),
-    (pg_temp.id('business_a'), pg_temp.id('admin_a'), 'admin'),
-    (pg_temp.id('business_a'), pg_temp.id('member_a'), 'member'),
-    (pg_temp.id('business_b'), pg_temp.id('owner_b'), 'owner'),
-    (pg_temp.id('business_b'), pg_temp.id('member_b'), 'member');
-end
-$$;
+-- Fixture: businesses A and B with their people (supabase/tests/database/00_test_helpers.sql).
+select tests.create_tenancy_fixture();
 
 -- Vault, signed in as the owner of a business
-select pg_temp.sign_in('owner_a');
+select tests.sign_in('owner_a');
 select throws_ok(
   'select decrypted_secret from vault.decrypted_secrets',
   '42501', 'permission denied for schema vault',
@@ -159,9 +120,9 @@ select is_empty(
 );
 
 -- The private schema: token-reading functions and OAuth bookkeeping are the service role's alone
-select pg_temp.sign_in('owner_a');
+select tests.sign_in('owner_a');
 select throws_ok(
-  $$select * from private.jobber_read_tokens(pg_temp.id('business_a'))$$,
+  $$select * from private.jobber_read_tokens(tests.id('business_a'))$$,
   '42501', 'permission denied for function jobber_read_tokens',
   'the owner cannot call the function that decrypts their business''s Jobber tokens'
 );
@@ -178,7 +139,7 @@ select throws_ok(
 reset role;
 set local role anon;
 select throws_ok(
-  $$select * from private.jobber_read_tokens(pg_temp.id('business_a'))$$,
+  $$select * from private.jobber_read_tokens(tests.id('business_a'))$$,
   '42501', 'permission denied for schema private',
   'anon cannot reach the private schema at all'
 );
