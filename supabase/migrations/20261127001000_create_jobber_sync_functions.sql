@@ -156,16 +156,20 @@ begin
   known as (
     select p.*, c.id as customer_id,
       (coalesce(nullif(p.full_name, ''), c.full_name), coalesce(p.email, c.email), coalesce(p.phone, c.phone),
-       coalesce(p.address, c.address), p.status, p.email_usable, p.phone_usable)
+       coalesce(p.address, c.address), p.status,
+       case when p.email is null then c.email_usable else p.email_usable end,
+       case when p.phone is null then c.phone_usable else p.phone_usable end)
         is distinct from
       (c.full_name, c.email, c.phone, c.address, c.status, c.email_usable, c.phone_usable) as changed,
       c.remote_updated_at is null or p.remote_updated_at >= c.remote_updated_at as not_older
     from page p
-    -- LATERAL keeps this an index probe per client: a hash join would scan every customer of the
-    -- business for each page, which grows with the business (quadratic over a full sync).
+    -- An index probe per client (LATERAL + LIMIT keeps the planner from flattening it into a hash
+    -- join that scans every customer of the business for each page, which would make a full sync
+    -- quadratic while the table's statistics still describe an empty business).
     cross join lateral (
       select c.* from public.customers c
       where c.business_id = p_business_id and c.source = 'jobber' and c.external_id = p.external_id
+      limit 1
     ) c
   ),
   updated_rows as (
@@ -175,8 +179,9 @@ begin
       phone = coalesce(k.phone, c.phone),
       address = coalesce(k.address, c.address),
       status = k.status,
-      email_usable = k.email_usable,
-      phone_usable = k.phone_usable,
+      -- A kept value keeps its own usability: Jobber's flag describes Jobber's value.
+      email_usable = case when k.email is null then c.email_usable else k.email_usable end,
+      phone_usable = case when k.phone is null then c.phone_usable else k.phone_usable end,
       remote_updated_at = k.remote_updated_at,
       last_synced_at = p_synced_at
     from known k
@@ -186,8 +191,9 @@ begin
   unknown as (
     select p.* from page p where not exists (select 1 from known k where k.external_id = p.external_id)
   ),
-  -- Candidates for adoption: email matches rank before phone matches; each customer goes to the
-  -- first client (page order) that wants it, and each client takes its best free customer.
+  -- Candidates for adoption: email matches rank before phone matches. Each client picks its best
+  -- candidate; a customer picked by several clients goes to the best match (then page order), and
+  -- the other clients become new customers.
   candidates as (
     select u.external_id, u.ord, c.id as customer_id, 1 as rank
     from unknown u
@@ -204,15 +210,15 @@ begin
       where u.phone is not null and c.business_id = p_business_id and c.phone = u.phone and c.source <> 'jobber'
     ) c
   ),
-  best_client_per_customer as (
-    select distinct on (customer_id) external_id, ord, customer_id, rank
+  best_customer_per_client as (
+    select distinct on (external_id) external_id, ord, customer_id, rank
     from candidates
-    order by customer_id, rank, ord
+    order by external_id, rank, customer_id
   ),
   adoption as (
-    select distinct on (external_id) external_id, customer_id
-    from best_client_per_customer
-    order by external_id, rank, customer_id
+    select distinct on (customer_id) external_id, customer_id
+    from best_customer_per_client
+    order by customer_id, rank, ord
   ),
   linked_rows as (
     update public.customers c set
