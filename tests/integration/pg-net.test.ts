@@ -34,6 +34,11 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
+async function requestId(query: Promise<{ id: string }[]>): Promise<number> {
+  const [row] = await query;
+  return Number(row!.id);
+}
+
 async function response(id: number) {
   for (let i = 0; i < 100; i++) {
     const [row] = await sql`select status_code, content, timed_out, error_msg from net._http_response where id = ${id}`;
@@ -45,9 +50,8 @@ async function response(id: number) {
 
 describe('the pg_net stand-in', () => {
   it('posts JSON after commit and records the response', async () => {
-    const [{ id }] = await sql`select net.http_post(${`${base}/hook`}, '{"task":"x"}'::jsonb,
-      headers := '{"Content-Type":"application/json","Authorization":"Bearer k"}'::jsonb) as id`;
-    const row = await response(Number(id));
+    const row = await response(await requestId(sql<{ id: string }[]>`select net.http_post(${`${base}/hook`}, '{"task":"x"}'::jsonb,
+      headers := '{"Content-Type":"application/json","Authorization":"Bearer k"}'::jsonb) as id`));
     expect(row).toMatchObject({ status_code: 201, content: '{"ok":true}', timed_out: false, error_msg: null });
     expect(received.find((r) => r.path === '/hook')).toEqual({ path: '/hook', body: '{"task": "x"}', auth: 'Bearer k' });
   });
@@ -57,22 +61,21 @@ describe('the pg_net stand-in', () => {
       await tx`select net.http_post(${`${base}/rolled-back`})`;
       throw new Error('roll back');
     }).catch(() => {});
-    const [{ id }] = await sql`select net.http_get(${`${base}/after`}) as id`;
-    await response(Number(id));
+    await response(await requestId(sql<{ id: string }[]>`select net.http_get(${`${base}/after`}) as id`));
     expect(received.some((r) => r.path === '/rolled-back')).toBe(false);
   });
 
   it('records a timeout as pg_net does', async () => {
-    const [{ id }] = await sql`select net.http_get(${`${base}/slow`}, timeout_milliseconds := 300) as id`;
-    const row = await response(Number(id));
+    const row = await response(
+      await requestId(sql<{ id: string }[]>`select net.http_get(${`${base}/slow`}, timeout_milliseconds := 300) as id`),
+    );
     expect(row.timed_out).toBe(true);
     expect(row.status_code).toBeNull();
     expect(row.error_msg).toMatch(/Timeout of 300 ms reached/);
   });
 
   it('records a refused connection as an error', async () => {
-    const [{ id }] = await sql`select net.http_get('http://127.0.0.1:9/nothing-here') as id`;
-    const row = await response(Number(id));
+    const row = await response(await requestId(sql<{ id: string }[]>`select net.http_get('http://127.0.0.1:9/nothing-here') as id`));
     expect(row).toMatchObject({ status_code: null, timed_out: false });
     expect(row.error_msg).toMatch(/Couldn't connect to server/);
   });

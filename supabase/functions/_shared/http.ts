@@ -81,7 +81,9 @@ export async function readBodyBytes(req: Request, maxBytes = DEFAULT_MAX_BODY_BY
 }
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(value);
+  // reportInput lets the message tell a missing field ("is required") from a wrong one; the
+  // input itself never reaches the message.
+  const result = schema.safeParse(value, { reportInput: true });
   if (!result.success) {
     throw invalidRequest(describeZodError(result.error).replace(/^The value\b/, what));
   }

@@ -26,8 +26,10 @@ export function createHandler(rt: Runtime) {
     let row = await readStatus(rt, user, business_id);
     const expiresAt = row.token_expires_at?.getTime() ?? Infinity;
     if (row.connection_status === "connected" && expiresAt - rt.now().getTime() <= rt.tuning.refreshMarginMs) {
-      const outcome = await refreshConnection(rt, business_id, ctx.log);
-      if (outcome.kind !== "already_fresh") row = await readStatus(rt, user, business_id);
+      // Whatever happened under the lock (our refresh, someone else's, a refused token), the row
+      // read before it is stale now.
+      await refreshConnection(rt, business_id, ctx.log);
+      row = await readStatus(rt, user, business_id);
     }
     return json(200, statusJson(row));
   });

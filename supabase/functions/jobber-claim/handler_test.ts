@@ -1,0 +1,197 @@
+// jobber-claim against the real database: a Marketplace install held by the callback is attached
+// to a business by an owner or admin with the one-time claim token.
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { createRuntime, type Runtime } from "../_shared/runtime.ts";
+import { randomToken, sha256Hex } from "../_shared/crypto.ts";
+import { hs256Jwt, stubFetch, testEnv } from "../_shared/testing.ts";
+import { cleanup, createTenant, insertConnection, vaultSecretCount } from "../../../tests/support/jobber_fixtures.ts";
+import { createHandler } from "./handler.ts";
+
+const env = Deno.env.toObject();
+const NO_DB = !env.SUPABASE_DB_URL || !env.STACK_ADMIN_DB_URL || !env.JWT_SECRET;
+const APP_ORIGIN = "https://app.example.test";
+
+function runtime(base: Record<string, string | undefined>): Runtime {
+  const rt = createRuntime({ ...base, APP_ORIGIN, JOBBER_API_BASE: "https://jobber.example.test" }, () => {});
+  // Claiming needs nothing from Jobber: the tokens were obtained by the callback.
+  return { ...rt, fetch: stubFetch(() => Promise.reject(new Error("jobber-claim called Jobber"))), sleep: () => Promise.resolve() };
+}
+
+const userJwt = (userId: string) => hs256Jwt({ sub: userId, role: "authenticated" }, { secret: env.JWT_SECRET ?? "" });
+
+function post(body: unknown, token?: string): Request {
+  return new Request("https://project.example.test/functions/v1/jobber-claim", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+}
+
+async function errorCode(res: Response): Promise<string> {
+  const body = await res.json();
+  assert.equal(typeof body.error?.message, "string");
+  return body.error.code;
+}
+
+Deno.test("jobber-claim answers 401 without a bearer token", async () => {
+  const rt = runtime(testEnv());
+  try {
+    const res = await createHandler(rt)(post({ claim: randomToken(32), business_id: crypto.randomUUID() }));
+    assert.equal(res.status, 401);
+    assert.equal(await errorCode(res), "unauthenticated");
+  } finally {
+    await rt.sql.end();
+  }
+});
+
+Deno.test("jobber-claim answers 400 naming claim when it is not a claim token", async () => {
+  const rt = runtime(testEnv());
+  try {
+    const jwt = await hs256Jwt({ sub: crypto.randomUUID(), role: "authenticated" });
+    const res = await createHandler(rt)(post({ claim: "short", business_id: crypto.randomUUID() }, jwt));
+    assert.equal(res.status, 400);
+    const body = await res.json();
+    assert.equal(body.error.code, "invalid_request");
+    assert.match(body.error.message, /claim/);
+  } finally {
+    await rt.sql.end();
+  }
+});
+
+interface Ctx {
+  admin: postgres.Sql;
+  handle: (req: Request) => Promise<Response>;
+  tenant: (role?: "owner" | "admin" | "member") => Promise<{ businessId: string; userId: string; jwt: string }>;
+  /** A Marketplace install held for 30 minutes, as the callback leaves it. */
+  pending: () => Promise<{ claim: string; accountId: string; access: string; refresh: string; secretIds: string[] }>;
+}
+
+async function withDb(fn: (ctx: Ctx) => Promise<void>) {
+  const admin = postgres(env.STACK_ADMIN_DB_URL!, { max: 2, onnotice: () => {} });
+  const rt = runtime(env);
+  const created = { businessIds: [] as string[], userIds: [] as string[], accountIds: [] as string[] };
+  const tenant = async (role: "owner" | "admin" | "member" = "owner") => {
+    const t = await createTenant(admin, role);
+    created.businessIds.push(t.businessId);
+    created.userIds.push(t.user.id);
+    return { businessId: t.businessId, userId: t.user.id, jwt: await userJwt(t.user.id) };
+  };
+  const pending = async () => {
+    const claim = randomToken(32);
+    const accountId = `acct-${crypto.randomUUID()}`;
+    created.accountIds.push(accountId);
+    const access = `access-${randomToken(16)}`;
+    const refresh = `refresh-${randomToken(16)}`;
+    await admin`select private.jobber_hold_pending_install(${accountId}, 'Marketplace Co', ${access}, ${refresh},
+                  ${new Date(Date.now() + 3600_000)}, ${await sha256Hex(claim)}, 1800)`;
+    const [row] = await admin<{ a: string; r: string }[]>`
+      select access_token_secret_id as a, refresh_token_secret_id as r
+      from private.jobber_pending_installs where account_id = ${accountId}`;
+    return { claim, accountId, access, refresh, secretIds: [row!.a, row!.r] };
+  };
+  try {
+    await fn({ admin, handle: createHandler(rt), tenant, pending });
+  } finally {
+    await cleanup(admin, created);
+    await rt.sql.end();
+    await admin.end();
+  }
+}
+
+const dbTest = (name: string, fn: (ctx: Ctx) => Promise<void>) =>
+  Deno.test({ name, ignore: NO_DB, fn: () => withDb(fn) });
+
+const pendingCount = async (admin: postgres.Sql, accountId: string) =>
+  (await admin<{ n: number }[]>`select count(*)::int as n from private.jobber_pending_installs where account_id = ${accountId}`)[0]!.n;
+
+dbTest("jobber-claim attaches the install to the business and deletes the pending row and its secrets", async (ctx) => {
+  const { businessId, userId, jwt } = await ctx.tenant("owner");
+  const install = await ctx.pending();
+  const res = await ctx.handle(post({ claim: install.claim, business_id: businessId }, jwt));
+  // One snapshot right away: the stack's worker is kicked to start the initial sync, and with these
+  // made-up tokens that sync would soon flag the connection at the real sandbox.
+  const [row] = await ctx.admin`
+    select i.connection_status, i.account_id, a.decrypted_secret as access, r.decrypted_secret as refresh,
+           (select json_agg(json_build_object('kind', s.kind, 'trigger', s.trigger, 'requested_by', s.requested_by, 'state', s.state))
+            from public.jobber_sync_runs s where s.business_id = i.business_id) as runs
+    from public.integrations_jobber i
+    join vault.decrypted_secrets a on a.id = i.access_token_secret_id
+    join vault.decrypted_secrets r on r.id = i.refresh_token_secret_id
+    where i.business_id = ${businessId}`;
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("access-control-allow-origin"), APP_ORIGIN);
+  assert.deepEqual(await res.json(), { connected: true, account_name: "Marketplace Co" });
+  const { runs, ...connection } = row!;
+  assert.deepEqual(connection, {
+    connection_status: "connected",
+    account_id: install.accountId,
+    access: install.access,
+    refresh: install.refresh,
+  });
+  assert.equal(runs.length, 1);
+  const { state, ...run } = runs[0];
+  assert.deepEqual(run, { kind: "full", trigger: "connect", requested_by: userId });
+  assert.ok(["queued", "running"].includes(state), `the initial sync is ${state}`);
+  assert.equal(await pendingCount(ctx.admin, install.accountId), 0);
+  assert.equal(await vaultSecretCount(ctx.admin, install.secretIds), 0);
+});
+
+dbTest("jobber-claim answers 404 not_found when the claim token is used a second time", async (ctx) => {
+  const first = await ctx.tenant("owner");
+  const install = await ctx.pending();
+  assert.equal((await ctx.handle(post({ claim: install.claim, business_id: first.businessId }, first.jwt))).status, 200);
+  const second = await ctx.tenant("owner");
+  const res = await ctx.handle(post({ claim: install.claim, business_id: second.businessId }, second.jwt));
+  assert.equal(res.status, 404);
+  assert.equal(await errorCode(res), "not_found");
+  const [row] = await ctx.admin`select count(*)::int as n from public.integrations_jobber where business_id = ${second.businessId}`;
+  assert.equal(row!.n, 0);
+});
+
+dbTest("jobber-claim answers 404 not_found for a claim past its 30 minutes", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("owner");
+  const install = await ctx.pending();
+  await ctx.admin`update private.jobber_pending_installs set expires_at = now() - interval '1 second'
+                  where account_id = ${install.accountId}`;
+  const res = await ctx.handle(post({ claim: install.claim, business_id: businessId }, jwt));
+  assert.equal(res.status, 404);
+  assert.equal(await errorCode(res), "not_found");
+  const [row] = await ctx.admin`select count(*)::int as n from public.integrations_jobber where business_id = ${businessId}`;
+  assert.equal(row!.n, 0);
+});
+
+dbTest("jobber-claim answers 403 forbidden_role to a plain member and keeps the install", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("member");
+  const install = await ctx.pending();
+  const res = await ctx.handle(post({ claim: install.claim, business_id: businessId }, jwt));
+  assert.equal(res.status, 403);
+  assert.equal(await errorCode(res), "forbidden_role");
+  assert.equal(await pendingCount(ctx.admin, install.accountId), 1);
+});
+
+dbTest("jobber-claim answers 403 not_a_member for another user's business and keeps the install", async (ctx) => {
+  const me = await ctx.tenant("owner");
+  const them = await ctx.tenant("owner");
+  const install = await ctx.pending();
+  const res = await ctx.handle(post({ claim: install.claim, business_id: them.businessId }, me.jwt));
+  assert.equal(res.status, 403);
+  assert.equal(await errorCode(res), "not_a_member");
+  assert.equal(await pendingCount(ctx.admin, install.accountId), 1);
+});
+
+dbTest("jobber-claim answers 409 already_connected and keeps the install for a connected business", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("owner");
+  const existing = await insertConnection(ctx.admin, businessId, {
+    accessToken: "a",
+    refreshToken: "r",
+    expiresAt: new Date(Date.now() + 3600_000),
+  });
+  const install = await ctx.pending();
+  const res = await ctx.handle(post({ claim: install.claim, business_id: businessId }, jwt));
+  assert.equal(res.status, 409);
+  assert.equal(await errorCode(res), "already_connected");
+  assert.equal(await pendingCount(ctx.admin, install.accountId), 1);
+  const [row] = await ctx.admin`select account_id from public.integrations_jobber where business_id = ${businessId}`;
+  assert.equal(row!.account_id, existing.accountId);
+});

@@ -1,0 +1,265 @@
+// jobber-status against the real database with Jobber's token endpoint stubbed: the SPEC §5 JSON
+// for members, read under RLS, with an expired token refreshed first.
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { createRuntime, type Runtime } from "../_shared/runtime.ts";
+import { hs256Jwt, jsonReply, stubFetch } from "../_shared/testing.ts";
+import { awayFromCronTick, cleanup, createTenant, insertConnection, storedTokens } from "../../../tests/support/jobber_fixtures.ts";
+import { createHandler } from "./handler.ts";
+
+const env = Deno.env.toObject();
+const NO_DB = !env.SUPABASE_DB_URL || !env.STACK_ADMIN_DB_URL || !env.JWT_SECRET;
+const APP_ORIGIN = "https://app.example.test";
+const JOBBER = "https://jobber.example.test";
+const TOKEN_URL = `${JOBBER}/api/oauth/token`;
+
+type Stub = ReturnType<typeof stubFetch>;
+
+function runtime(fetchStub: Stub): Runtime {
+  const rt = createRuntime({ ...env, APP_ORIGIN, JOBBER_API_BASE: JOBBER }, () => {});
+  return { ...rt, fetch: fetchStub, sleep: () => Promise.resolve() };
+}
+
+const userJwt = (userId: string) => hs256Jwt({ sub: userId, role: "authenticated" }, { secret: env.JWT_SECRET ?? "" });
+const jobberAccessToken = (exp: Date) =>
+  hs256Jwt({ sub: "7" }, { secret: "jobber-signs-its-own-tokens-with-this-key!", expiresAt: exp });
+
+const statusRequest = (businessId: string, jwt: string, method: "GET" | "POST" = "GET") =>
+  method === "GET"
+    ? new Request(`https://project.example.test/functions/v1/jobber-status?business_id=${businessId}`, {
+      headers: { authorization: `Bearer ${jwt}` },
+    })
+    : new Request("https://project.example.test/functions/v1/jobber-status", {
+      method: "POST",
+      headers: { authorization: `Bearer ${jwt}`, "content-type": "application/json" },
+      body: JSON.stringify({ business_id: businessId }),
+    });
+
+// The keys of SPEC §5, in order.
+const STATUS_SHAPE = {
+  top: [
+    "connected",
+    "connectionStatus",
+    "account_name",
+    "last_sync",
+    "token_expires_at",
+    "connection",
+    "needs_reconnect",
+    "error_message",
+    "customers",
+    "sync",
+    "webhooks",
+  ],
+  connection: ["account_name", "last_sync", "connected_at"],
+  customers: ["total", "from_jobber"],
+  sync: ["run_id", "kind", "state", "processed", "total", "synced", "errors", "started_at", "finished_at", "error"],
+  webhooks: ["last_event_at", "pending", "failed"],
+};
+
+// deno-lint-ignore no-explicit-any
+function assertStatusShape(body: any) {
+  assert.deepEqual(Object.keys(body), STATUS_SHAPE.top);
+  assert.deepEqual(Object.keys(body.connection), STATUS_SHAPE.connection);
+  assert.deepEqual(Object.keys(body.customers), STATUS_SHAPE.customers);
+  assert.deepEqual(Object.keys(body.sync), STATUS_SHAPE.sync);
+  assert.deepEqual(Object.keys(body.webhooks), STATUS_SHAPE.webhooks);
+}
+
+interface Ctx {
+  admin: postgres.Sql;
+  handler: (fetchStub: Stub) => (req: Request) => Promise<Response>;
+  tenant: (role?: "owner" | "admin" | "member") => Promise<{ businessId: string; userId: string; jwt: string }>;
+}
+
+async function withDb(fn: (ctx: Ctx) => Promise<void>) {
+  const admin = postgres(env.STACK_ADMIN_DB_URL!, { max: 2, onnotice: () => {} });
+  const runtimes: Runtime[] = [];
+  const created = { businessIds: [] as string[], userIds: [] as string[] };
+  const tenant = async (role: "owner" | "admin" | "member" = "owner") => {
+    const t = await createTenant(admin, role);
+    created.businessIds.push(t.businessId);
+    created.userIds.push(t.user.id);
+    return { businessId: t.businessId, userId: t.user.id, jwt: await userJwt(t.user.id) };
+  };
+  const handler = (fetchStub: Stub) => {
+    const rt = runtime(fetchStub);
+    runtimes.push(rt);
+    return createHandler(rt);
+  };
+  try {
+    await fn({ admin, handler, tenant });
+  } finally {
+    await cleanup(admin, created);
+    for (const rt of runtimes) await rt.sql.end();
+    await admin.end();
+  }
+}
+
+const dbTest = (name: string, fn: (ctx: Ctx) => Promise<void>) =>
+  Deno.test({ name, ignore: NO_DB, fn: () => withDb(fn) });
+
+const noJobber = () => stubFetch(() => Promise.reject(new Error("jobber-status called Jobber")));
+
+dbTest("jobber-status shows a member the documented status JSON of a connected business", async (ctx) => {
+  const { businessId, userId } = await ctx.tenant("owner");
+  const memberUser = await createTenant(ctx.admin, "member");
+  await ctx.admin`insert into public.business_members (business_id, user_id, role) values (${businessId}, ${memberUser.user.id}, 'member')`;
+  const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 3600_000);
+  await insertConnection(ctx.admin, businessId, { accountName: "Sparkle & Sons", accessToken: "a", refreshToken: "r", expiresAt });
+  await ctx.admin`insert into public.customers (business_id, source, external_id, full_name)
+                  values (${businessId}, 'jobber', 'c-1', 'From Jobber'), (${businessId}, 'manual', null, 'Typed In')`;
+  const [run] = await ctx.admin`insert into public.jobber_sync_runs (business_id, kind, trigger, requested_by)
+                                values (${businessId}, 'full', 'connect', ${userId}) returning id`;
+
+  try {
+    const stub = noJobber();
+    const res = await ctx.handler(stub)(statusRequest(businessId, await userJwt(memberUser.user.id)));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("access-control-allow-origin"), APP_ORIGIN);
+    const body = await res.json();
+    assertStatusShape(body);
+    assert.equal(body.connected, true);
+    assert.equal(body.connectionStatus, "connected");
+    assert.equal(body.account_name, "Sparkle & Sons");
+    assert.equal(body.connection.account_name, "Sparkle & Sons");
+    assert.equal(body.token_expires_at, expiresAt.toISOString());
+    assert.equal(typeof body.connection.connected_at, "string");
+    assert.equal(body.needs_reconnect, false);
+    assert.equal(body.error_message, null);
+    assert.deepEqual(body.customers, { total: 2, from_jobber: 1 });
+    assert.equal(body.sync.run_id, run!.id);
+    assert.equal(body.sync.kind, "full");
+    assert.equal(body.sync.state, "queued");
+    assert.equal(stub.calls.length, 0, "a fresh token needs no call to Jobber");
+    const text = JSON.stringify(body);
+    assert.ok(!/secret/.test(text), "the status names no secret");
+  } finally {
+    await cleanup(ctx.admin, { userIds: [memberUser.user.id], businessIds: [memberUser.businessId] });
+  }
+});
+
+dbTest("jobber-status answers POST the same way as GET", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("member");
+  const handle = ctx.handler(noJobber());
+  const viaGet = await (await handle(statusRequest(businessId, jwt, "GET"))).json();
+  const viaPost = await (await handle(statusRequest(businessId, jwt, "POST"))).json();
+  assert.deepEqual(viaPost, viaGet);
+});
+
+dbTest("jobber-status answers a never-connected business with connected:false and the same keys", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("member");
+  const res = await ctx.handler(noJobber())(statusRequest(businessId, jwt));
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assertStatusShape(body);
+  assert.equal(body.connected, false);
+  assert.equal(body.connectionStatus, "disconnected");
+  assert.equal(body.account_name, null);
+  assert.equal(body.token_expires_at, null);
+  assert.equal(body.needs_reconnect, false);
+  assert.deepEqual(body.customers, { total: 0, from_jobber: 0 });
+  assert.equal(body.sync.state, "never");
+  assert.equal(body.sync.run_id, null);
+});
+
+dbTest("jobber-status answers 403 not_a_member to someone outside the business", async (ctx) => {
+  const theirs = await ctx.tenant("owner");
+  const mine = await ctx.tenant("owner");
+  await insertConnection(ctx.admin, theirs.businessId, {
+    accessToken: "a",
+    refreshToken: "r",
+    expiresAt: new Date(Date.now() + 3600_000),
+  });
+  const res = await ctx.handler(noJobber())(statusRequest(theirs.businessId, mine.jwt));
+  assert.equal(res.status, 403);
+  const body = await res.json();
+  assert.equal(body.error.code, "not_a_member");
+  assert.ok(!JSON.stringify(body).includes("Test Jobber Account"));
+});
+
+dbTest("jobber-status answers 401 without a JWT", async (ctx) => {
+  const res = await ctx.handler(noJobber())(
+    new Request(`https://project.example.test/functions/v1/jobber-status?business_id=${crypto.randomUUID()}`),
+  );
+  assert.equal(res.status, 401);
+  assert.equal((await res.json()).error.code, "unauthenticated");
+});
+
+dbTest("jobber-status refreshes an expired token once before answering", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("member");
+  const newExp = new Date(Math.floor(Date.now() / 1000) * 1000 + 3600_000);
+  const newAccess = await jobberAccessToken(newExp);
+  const stub = stubFetch(() => jsonReply(200, { access_token: newAccess, refresh_token: "r-2" }));
+  await awayFromCronTick();
+  await insertConnection(ctx.admin, businessId, {
+    accessToken: "a-1",
+    refreshToken: "r-1",
+    expiresAt: new Date(Date.now() - 60_000),
+  });
+  const res = await ctx.handler(stub)(statusRequest(businessId, jwt));
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.connected, true);
+  assert.equal(body.token_expires_at, newExp.toISOString());
+
+  assert.equal(stub.calls.length, 1);
+  assert.equal(stub.calls[0]!.url, TOKEN_URL);
+  const form = new URLSearchParams(stub.calls[0]!.body);
+  assert.equal(form.get("grant_type"), "refresh_token");
+  assert.equal(form.get("refresh_token"), "r-1");
+  const [row] = await ctx.admin`select token_expires_at from public.integrations_jobber where business_id = ${businessId}`;
+  assert.equal((row!.token_expires_at as Date).toISOString(), newExp.toISOString());
+  assert.deepEqual(await storedTokens(ctx.admin, businessId), { access_token: newAccess, refresh_token: "r-2" });
+});
+
+dbTest("jobber-status shows needs_reconnect when Jobber refuses the refresh token", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("member");
+  const stub = stubFetch(() =>
+    jsonReply(400, { error: "invalid_grant", error_description: "The provided refresh token is not valid." })
+  );
+  await awayFromCronTick();
+  await insertConnection(ctx.admin, businessId, {
+    accessToken: "a-1",
+    refreshToken: "r-dead",
+    expiresAt: new Date(Date.now() - 60_000),
+  });
+  const res = await ctx.handler(stub)(statusRequest(businessId, jwt));
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assertStatusShape(body);
+  assert.equal(body.connected, false);
+  assert.equal(body.connectionStatus, "error");
+  assert.equal(body.needs_reconnect, true);
+  assert.match(body.error_message, /Reconnect Jobber/);
+  assert.ok(!body.error_message.includes("r-dead"));
+  assert.equal(stub.calls.length, 1);
+});
+
+dbTest("jobber-status stays connected through a transient refresh failure and cools down", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("member");
+  const stub = stubFetch(() => jsonReply(503, { error: "server_error" }));
+  await awayFromCronTick();
+  await insertConnection(ctx.admin, businessId, {
+    accessToken: "a-1",
+    refreshToken: "r-1",
+    expiresAt: new Date(Date.now() - 60_000),
+  });
+  const handle = ctx.handler(stub);
+  const before = Date.now();
+  const first = await (await handle(statusRequest(businessId, jwt))).json();
+  assert.equal(first.connected, true);
+  assert.equal(first.connectionStatus, "connected");
+  assert.equal(first.needs_reconnect, false);
+  const callsAfterFirst = stub.calls.length;
+  assert.ok(callsAfterFirst >= 1);
+
+  const [row] = await ctx.admin`select refresh_retry_at, refresh_failures from public.integrations_jobber where business_id = ${businessId}`;
+  assert.ok(row!.refresh_retry_at instanceof Date && row!.refresh_retry_at.getTime() > before, "a cooldown is set");
+  assert.equal(row!.refresh_failures, 1);
+  // The refresh token was not spent: it is still the one stored.
+  assert.equal((await storedTokens(ctx.admin, businessId)).refresh_token, "r-1");
+
+  const second = await (await handle(statusRequest(businessId, jwt))).json();
+  assert.equal(second.connectionStatus, "connected");
+  assert.equal(stub.calls.length, callsAfterFirst, "a status call during the cooldown reached Jobber");
+});
