@@ -11,7 +11,7 @@ import { randomToken, sha256Hex } from "../_shared/crypto.ts";
 import type { Logger } from "../_shared/log.ts";
 import { exchangeCode, type JobberTokens } from "../_shared/jobber/oauth.ts";
 import { ACCOUNT_QUERY, accountResultSchema } from "../_shared/jobber/queries.ts";
-import { jobberClientWithToken } from "../_shared/jobber/connection.ts";
+import { jobberClientWithToken, jobberDeps } from "../_shared/jobber/connection.ts";
 import { kickWorker } from "../_shared/worker_kick.ts";
 
 export const PENDING_INSTALL_TTL_SECONDS = 1800;
@@ -51,8 +51,7 @@ async function exchange(
   code: string,
   log: Logger,
 ): Promise<{ tokens: JobberTokens; account: { id: string; name: string } }> {
-  const deps = { fetch: rt.fetch, now: rt.now, sleep: rt.sleep, random: rt.random, logger: log };
-  const tokens = await exchangeCode(rt.config, code, deps).catch((err) => {
+  const tokens = await exchangeCode(rt.config, code, jobberDeps(rt, log)).catch((err) => {
     if (isAppError(err) && err.code === "jobber_error") {
       throw new AppError("jobber_error", "Jobber refused the authorization code. Start the connection again.", {
         cause: err,

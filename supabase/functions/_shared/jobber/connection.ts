@@ -79,13 +79,7 @@ export async function refreshConnection(
     }
 
     try {
-      const tokens = await refreshTokens(rt.config, row.refresh_token, {
-        fetch: rt.fetch,
-        now: rt.now,
-        sleep: rt.sleep,
-        random: rt.random,
-        logger: log,
-      });
+      const tokens = await refreshTokens(rt.config, row.refresh_token, jobberDeps(rt, log));
       await tx`select private.jobber_save_tokens(${businessId}, ${tokens.accessToken}, ${tokens.refreshToken},
                                                  ${tokens.expiresAt})`;
       log.info("token_refreshed", { business_id: businessId, token_expires_at: tokens.expiresAt.toISOString() });
@@ -137,16 +131,16 @@ export async function validAccessToken(rt: Runtime, businessId: string, log: Log
   }
 }
 
+/** What every Jobber call takes from the runtime: config, fetch, clock, sleep, randomness, logger. */
+export function jobberDeps(rt: Runtime, log: Logger) {
+  return { config: rt.config, fetch: rt.fetch, sleep: rt.sleep, now: rt.now, random: rt.random, logger: log };
+}
+
 /** A GraphQL client for one business: fresh token first, and one locked refresh after a 401. */
 export function jobberClientFor(rt: Runtime, businessId: string, log: Logger): JobberClient {
   let current: string | null = null;
   return createJobberClient({
-    config: rt.config,
-    fetch: rt.fetch,
-    sleep: rt.sleep,
-    now: rt.now,
-    random: rt.random,
-    logger: log,
+    ...jobberDeps(rt, log),
     getAccessToken: async () => (current ??= await validAccessToken(rt, businessId, log)),
     onUnauthorized: async () => {
       const rejected = current ?? (await validAccessToken(rt, businessId, log));
@@ -165,12 +159,7 @@ export function jobberClientFor(rt: Runtime, businessId: string, log: Logger): J
 /** A client for a token we hold in hand (the callback, before anything is stored). */
 export function jobberClientWithToken(rt: Runtime, accessToken: string, log: Logger): JobberClient {
   return createJobberClient({
-    config: rt.config,
-    fetch: rt.fetch,
-    sleep: rt.sleep,
-    now: rt.now,
-    random: rt.random,
-    logger: log,
+    ...jobberDeps(rt, log),
     maxRetries: 2,
     getAccessToken: () => Promise.resolve(accessToken),
     onUnauthorized: () => Promise.reject(new JobberAuthError("unauthorized", "Jobber refused the new access token.")),
