@@ -11,8 +11,8 @@ export async function runBenchmarks(args: string[]): Promise<void> {
   const wants = (part: "sandbox" | "upsert" | "sync") => !only || only.includes(part);
   if (wants("sandbox")) {
     console.log("== Jobber sandbox ==");
-    const { runSandboxBench } = await import("./jobber-sandbox/bench.ts");
-    await runSandboxBench();
+    const { reportSandboxBench } = await import("./jobber-sandbox/bench.ts");
+    await reportSandboxBench();
   }
   if (!wants("upsert") && !wants("sync")) return;
 
