@@ -2,9 +2,8 @@
 // and `bench` (npm run bench).
 import { join } from "node:path";
 import { readSettings, REPO_ROOT, SettingsError } from "./settings.ts";
-import { startStack, StackError, storeWorkerSecrets } from "./stack.ts";
-import { clusterFor, ensureCluster, isRunning, start as startPostgres, stop as stopPostgres } from "./postgres.ts";
-import { run } from "./processes.ts";
+import { applyMigrations, startStack, StackError, storeWorkerSecrets } from "./stack.ts";
+import { clusterFor, ensureCluster, isRunning, psqlFile, start as startPostgres, stop as stopPostgres } from "./postgres.ts";
 import { runTests } from "./test_runner.ts";
 import { runBenchmarks } from "./bench.ts";
 import { apiKeys } from "./jwt.ts";
@@ -57,11 +56,8 @@ async function reset() {
   const wasRunning = await isRunning(cluster);
   await startPostgres(cluster);
   try {
-    const result = await run(join(REPO_ROOT, "node_modules", ".bin", "supabase"), [
-      "db", "reset", `--remote=${cluster.url}`, "--yes",
-    ], { cwd: REPO_ROOT, env: { SUPABASE_TELEMETRY_DISABLED: "1" } });
-    log((result.stdout + result.stderr).trim());
-    if (result.code !== 0) throw new StackError("supabase db reset failed");
+    await psqlFile(cluster.adminUrl, join(REPO_ROOT, "stack", "reset.sql"));
+    await applyMigrations(cluster.url, log);
     const keys = await apiKeys(settings.jwtSecret, "supabase-local");
     await storeWorkerSecrets(cluster.adminUrl, `http://127.0.0.1:${settings.ports.gateway}`, keys.serviceRole);
     log("database rebuilt: migrations and seed applied");
