@@ -1,32 +1,35 @@
 // jobber-callback against the real database with Jobber stubbed: every outcome is a 302 to the
 // dashboard's callback page, and nothing is stored unless every step succeeded.
 import assert from "node:assert/strict";
-import postgres from "postgres";
-import { createRuntime, type Runtime } from "../_shared/runtime.ts";
+import type postgres from "postgres";
+import type { Runtime } from "../_shared/runtime.ts";
 import { randomToken, sha256Hex } from "../_shared/crypto.ts";
-import { hs256Jwt, jsonReply, type RecordedCall, stubFetch, testEnv } from "../_shared/testing.ts";
-import { awayFromCronTick, cleanup, createTenant, insertConnection } from "../../../tests/support/jobber_fixtures.ts";
+import { jsonReply, type RecordedCall, stubFetch, testEnv } from "../_shared/testing.ts";
+import {
+  APP_ORIGIN,
+  type Created,
+  dbTestFactory,
+  env,
+  functionUrl,
+  GRAPHQL_URL,
+  type Handle,
+  JOBBER,
+  jobberAccessToken as signedAccessToken,
+  type Stub,
+  stubbedRuntime,
+  TOKEN_URL,
+  withRuntime,
+} from "../_shared/testing_db.ts";
+import { awayFromCronTick, createTenant, insertConnection } from "../../../tests/support/jobber_fixtures.ts";
 import { createHandler, PENDING_INSTALL_TTL_SECONDS } from "./handler.ts";
 
-const env = Deno.env.toObject();
-const NO_DB = !env.SUPABASE_DB_URL || !env.STACK_ADMIN_DB_URL || !env.JWT_SECRET;
-const APP_ORIGIN = "https://app.example.test";
-const JOBBER = "https://jobber.example.test";
-const CALLBACK = "https://project.example.test/functions/v1/jobber-callback";
+const CALLBACK = functionUrl("jobber-callback");
 
-type Stub = ReturnType<typeof stubFetch>;
-
-function runtime(base: Record<string, string | undefined>, fetchStub: Stub, logs: string[]): Runtime {
-  const rt = createRuntime(
-    { ...base, APP_ORIGIN, JOBBER_API_BASE: JOBBER, JOBBER_REDIRECT_URI: CALLBACK },
-    (line) => logs.push(line),
-  );
-  return { ...rt, fetch: fetchStub, sleep: () => Promise.resolve() };
-}
+const runtime = (base: Record<string, string | undefined>, fetchStub: Stub, logs: string[]): Runtime =>
+  stubbedRuntime({ ...base, APP_ORIGIN, JOBBER_API_BASE: JOBBER, JOBBER_REDIRECT_URI: CALLBACK }, fetchStub, logs);
 
 /** A Jobber access token: a JWT whose `exp` is what the callback must store as token_expires_at. */
-const jobberAccessToken = (exp: Date) =>
-  hs256Jwt({ sub: "7", account_id: "acct" }, { secret: "jobber-signs-its-own-tokens-with-this-key!", expiresAt: exp });
+const jobberAccessToken = (exp: Date) => signedAccessToken(exp, { account_id: "acct" });
 
 interface FakeJobber {
   fetch: Stub;
@@ -39,11 +42,11 @@ function fakeJobber(
   token: (call: RecordedCall) => Response | Promise<Response>,
   graphql: (call: RecordedCall) => Response | Promise<Response> = () => jsonReply(500, {}),
 ): FakeJobber {
-  const fetch = stubFetch((call) => (call.url === `${JOBBER}/api/oauth/token` ? token(call) : graphql(call)));
+  const fetch = stubFetch((call) => (call.url === TOKEN_URL ? token(call) : graphql(call)));
   return {
     fetch,
-    tokenCalls: () => fetch.calls.filter((c) => c.url === `${JOBBER}/api/oauth/token`),
-    graphqlCalls: () => fetch.calls.filter((c) => c.url === `${JOBBER}/api/graphql`),
+    tokenCalls: () => fetch.calls.filter((c) => c.url === TOKEN_URL),
+    graphqlCalls: () => fetch.calls.filter((c) => c.url === GRAPHQL_URL),
   };
 }
 
@@ -71,18 +74,15 @@ function landing(res: Response): URLSearchParams {
 
 // ---- consent denied needs no database when no state came along ----------------------------------
 
-Deno.test("jobber-callback sends a denied consent (no parameters) to the dashboard as access_denied", async () => {
+Deno.test("jobber-callback sends a denied consent (no parameters) to the dashboard as access_denied", () => {
   const jobber = fakeJobber(() => jsonReply(500, {}));
-  const rt = runtime(testEnv(), jobber.fetch, []);
-  try {
+  return withRuntime(runtime(testEnv(), jobber.fetch, []), async (rt) => {
     const params = landing(await createHandler(rt)(callback({})));
     assert.equal(params.get("result"), "error");
     assert.equal(params.get("code"), "access_denied");
     assert.ok((params.get("message") ?? "").length > 0);
     assert.equal(jobber.fetch.calls.length, 0);
-  } finally {
-    await rt.sql.end();
-  }
+  });
 });
 
 // ---- against the database ------------------------------------------------------------------------
@@ -90,43 +90,29 @@ Deno.test("jobber-callback sends a denied consent (no parameters) to the dashboa
 interface Ctx {
   admin: postgres.Sql;
   logs: string[];
-  handle: (jobber: FakeJobber) => (req: Request) => Promise<Response>;
-  created: { businessIds: string[]; userIds: string[]; accountIds: string[] };
+  handle: (jobber: FakeJobber) => Handle;
+  created: Created;
   /** A business with an owner (or `role`) who has just clicked Connect: returns the state. */
   begun: (role?: "owner" | "admin") => Promise<{ businessId: string; userId: string; state: string }>;
 }
 
-async function withDb(fn: (ctx: Ctx) => Promise<void>) {
-  const admin = postgres(env.STACK_ADMIN_DB_URL!, { max: 2, onnotice: () => {} });
+const dbTest = dbTestFactory(({ admin, created, track, business }): Ctx => {
   const logs: string[] = [];
-  const runtimes: Runtime[] = [];
-  const created = { businessIds: [] as string[], userIds: [] as string[], accountIds: [] as string[] };
-  const handle = (jobber: FakeJobber) => {
-    const rt = runtime(env, jobber.fetch, logs);
-    runtimes.push(rt);
-    return createHandler(rt);
+  return {
+    admin,
+    logs,
+    handle: (jobber) => createHandler(track(runtime(env, jobber.fetch, logs))),
+    created,
+    begun: async (role = "owner") => {
+      const t = await business(role);
+      const state = randomToken(32);
+      // The connection this leads to holds made-up tokens: keep it clear of the scheduled worker.
+      await awayFromCronTick();
+      await admin`select private.jobber_begin_connect(${t.user.id}, ${t.businessId}, ${await sha256Hex(state)}, 600)`;
+      return { businessId: t.businessId, userId: t.user.id, state };
+    },
   };
-  const begun = async (role: "owner" | "admin" = "owner") => {
-    const t = await createTenant(admin, role);
-    created.businessIds.push(t.businessId);
-    created.userIds.push(t.user.id);
-    const state = randomToken(32);
-    // The connection this leads to holds made-up tokens: keep it clear of the scheduled worker.
-    await awayFromCronTick();
-    await admin`select private.jobber_begin_connect(${t.user.id}, ${t.businessId}, ${await sha256Hex(state)}, 600)`;
-    return { businessId: t.businessId, userId: t.user.id, state };
-  };
-  try {
-    await fn({ admin, logs, handle, created, begun });
-  } finally {
-    await cleanup(admin, created);
-    for (const rt of runtimes) await rt.sql.end();
-    await admin.end();
-  }
-}
-
-const dbTest = (name: string, fn: (ctx: Ctx) => Promise<void>) =>
-  Deno.test({ name, ignore: NO_DB, fn: () => withDb(fn) });
+});
 
 async function nothingStored(admin: postgres.Sql, businessId: string) {
   const [row] = await admin<{ rows: number; secrets: number; runs: number }[]>`

@@ -1,32 +1,30 @@
 // jobber-claim against the real database: a Marketplace install held by the callback is attached
 // to a business by an owner or admin with the one-time claim token.
 import assert from "node:assert/strict";
-import postgres from "postgres";
-import { createRuntime, type Runtime } from "../_shared/runtime.ts";
+import type postgres from "postgres";
+import type { Runtime } from "../_shared/runtime.ts";
 import { randomToken, sha256Hex } from "../_shared/crypto.ts";
-import { hs256Jwt, stubFetch, testEnv } from "../_shared/testing.ts";
-import { cleanup, createTenant, insertConnection, vaultSecretCount } from "../../../tests/support/jobber_fixtures.ts";
+import { hs256Jwt, testEnv } from "../_shared/testing.ts";
+import {
+  APP_ORIGIN,
+  dbTestFactory,
+  env,
+  type Handle,
+  JOBBER,
+  noJobber,
+  postJson,
+  type SignedInTenant,
+  stubbedRuntime,
+  withRuntime,
+} from "../_shared/testing_db.ts";
+import { insertConnection, type Role, vaultSecretCount } from "../../../tests/support/jobber_fixtures.ts";
 import { createHandler } from "./handler.ts";
 
-const env = Deno.env.toObject();
-const NO_DB = !env.SUPABASE_DB_URL || !env.STACK_ADMIN_DB_URL || !env.JWT_SECRET;
-const APP_ORIGIN = "https://app.example.test";
+// Claiming needs nothing from Jobber: the tokens were obtained by the callback.
+const runtime = (base: Record<string, string | undefined>): Runtime =>
+  stubbedRuntime({ ...base, APP_ORIGIN, JOBBER_API_BASE: JOBBER }, noJobber("jobber-claim"));
 
-function runtime(base: Record<string, string | undefined>): Runtime {
-  const rt = createRuntime({ ...base, APP_ORIGIN, JOBBER_API_BASE: "https://jobber.example.test" }, () => {});
-  // Claiming needs nothing from Jobber: the tokens were obtained by the callback.
-  return { ...rt, fetch: stubFetch(() => Promise.reject(new Error("jobber-claim called Jobber"))), sleep: () => Promise.resolve() };
-}
-
-const userJwt = (userId: string) => hs256Jwt({ sub: userId, role: "authenticated" }, { secret: env.JWT_SECRET ?? "" });
-
-function post(body: unknown, token?: string): Request {
-  return new Request("https://project.example.test/functions/v1/jobber-claim", {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-}
+const post = (body: unknown, token?: string): Request => postJson("jobber-claim", body, { token });
 
 async function errorCode(res: Response): Promise<string> {
   const body = await res.json();
@@ -34,50 +32,40 @@ async function errorCode(res: Response): Promise<string> {
   return body.error.code;
 }
 
-Deno.test("jobber-claim answers 401 without a bearer token", async () => {
-  const rt = runtime(testEnv());
-  try {
-    const res = await createHandler(rt)(post({ claim: randomToken(32), business_id: crypto.randomUUID() }));
+/** Runs `fn` with a handler on a runtime that has no database behind it. */
+const withoutDb = (fn: (handle: Handle) => Promise<void>) =>
+  withRuntime(runtime(testEnv()), (rt) => fn(createHandler(rt)));
+
+Deno.test("jobber-claim answers 401 without a bearer token", () =>
+  withoutDb(async (handle) => {
+    const res = await handle(post({ claim: randomToken(32), business_id: crypto.randomUUID() }));
     assert.equal(res.status, 401);
     assert.equal(await errorCode(res), "unauthenticated");
-  } finally {
-    await rt.sql.end();
-  }
-});
+  }));
 
-Deno.test("jobber-claim answers 400 naming claim when it is not a claim token", async () => {
-  const rt = runtime(testEnv());
-  try {
+Deno.test("jobber-claim answers 400 naming claim when it is not a claim token", () =>
+  withoutDb(async (handle) => {
     const jwt = await hs256Jwt({ sub: crypto.randomUUID(), role: "authenticated" });
-    const res = await createHandler(rt)(post({ claim: "short", business_id: crypto.randomUUID() }, jwt));
+    const res = await handle(post({ claim: "short", business_id: crypto.randomUUID() }, jwt));
     assert.equal(res.status, 400);
     const body = await res.json();
     assert.equal(body.error.code, "invalid_request");
     assert.match(body.error.message, /claim/);
-  } finally {
-    await rt.sql.end();
-  }
-});
+  }));
 
 interface Ctx {
   admin: postgres.Sql;
-  handle: (req: Request) => Promise<Response>;
-  tenant: (role?: "owner" | "admin" | "member") => Promise<{ businessId: string; userId: string; jwt: string }>;
+  handle: Handle;
+  tenant: (role?: Role) => Promise<SignedInTenant>;
   /** A Marketplace install held for 30 minutes, as the callback leaves it. */
   pending: () => Promise<{ claim: string; accountId: string; access: string; refresh: string; secretIds: string[] }>;
 }
 
-async function withDb(fn: (ctx: Ctx) => Promise<void>) {
-  const admin = postgres(env.STACK_ADMIN_DB_URL!, { max: 2, onnotice: () => {} });
-  const rt = runtime(env);
-  const created = { businessIds: [] as string[], userIds: [] as string[], accountIds: [] as string[] };
-  const tenant = async (role: "owner" | "admin" | "member" = "owner") => {
-    const t = await createTenant(admin, role);
-    created.businessIds.push(t.businessId);
-    created.userIds.push(t.user.id);
-    return { businessId: t.businessId, userId: t.user.id, jwt: await userJwt(t.user.id) };
-  };
-  const pending = async () => {
+const dbTest = dbTestFactory(({ admin, created, track, tenant }): Ctx => ({
+  admin,
+  handle: createHandler(track(runtime(env))),
+  tenant,
+  pending: async () => {
     const claim = randomToken(32);
     const accountId = `acct-${crypto.randomUUID()}`;
     created.accountIds.push(accountId);
@@ -89,22 +77,11 @@ async function withDb(fn: (ctx: Ctx) => Promise<void>) {
       select access_token_secret_id as a, refresh_token_secret_id as r
       from private.jobber_pending_installs where account_id = ${accountId}`;
     return { claim, accountId, access, refresh, secretIds: [row!.a, row!.r] };
-  };
-  try {
-    await fn({ admin, handle: createHandler(rt), tenant, pending });
-  } finally {
-    await cleanup(admin, created);
-    await rt.sql.end();
-    await admin.end();
-  }
-}
-
-const dbTest = (name: string, fn: (ctx: Ctx) => Promise<void>) =>
-  Deno.test({ name, ignore: NO_DB, fn: () => withDb(fn) });
+  },
+}));
 
 const pendingCount = async (admin: postgres.Sql, accountId: string) =>
   (await admin<{ n: number }[]>`select count(*)::int as n from private.jobber_pending_installs where account_id = ${accountId}`)[0]!.n;
-
 dbTest("jobber-claim attaches the install to the business and deletes the pending row and its secrets", async (ctx) => {
   const { businessId, userId, jwt } = await ctx.tenant("owner");
   const install = await ctx.pending();

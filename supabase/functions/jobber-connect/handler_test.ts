@@ -1,56 +1,48 @@
 // jobber-connect against the real database (fresh users and businesses per test); Jobber is never
 // called here. Tests that need no database run on a bare `deno test` too.
 import assert from "node:assert/strict";
-import postgres from "postgres";
-import { createRuntime, type Runtime } from "../_shared/runtime.ts";
+import type postgres from "postgres";
+import type { Runtime } from "../_shared/runtime.ts";
 import { sha256Hex } from "../_shared/crypto.ts";
-import { hs256Jwt, stubFetch, testEnv } from "../_shared/testing.ts";
-import { addMember, cleanup, createTenant, createUser, insertConnection } from "../../../tests/support/jobber_fixtures.ts";
+import { hs256Jwt, testEnv } from "../_shared/testing.ts";
+import {
+  APP_ORIGIN,
+  type Created,
+  dbTestFactory,
+  env,
+  errorOf,
+  functionUrl,
+  type Handle,
+  JOBBER,
+  noJobber,
+  postJson,
+  type SignedInTenant,
+  stubbedRuntime,
+  withRuntime,
+} from "../_shared/testing_db.ts";
+import { addMember, createUser, insertConnection, type Role } from "../../../tests/support/jobber_fixtures.ts";
 import { createHandler, OAUTH_STATE_TTL_SECONDS } from "./handler.ts";
 
-const env = Deno.env.toObject();
-const NO_DB = !env.SUPABASE_DB_URL || !env.STACK_ADMIN_DB_URL || !env.JWT_SECRET;
-const APP_ORIGIN = "https://app.example.test";
-const JOBBER = "https://jobber.example.test";
-const REDIRECT_URI = "https://project.example.test/functions/v1/jobber-callback";
+const REDIRECT_URI = functionUrl("jobber-callback");
 
-function runtime(base: Record<string, string | undefined>): Runtime {
-  const rt = createRuntime(
+// Connect must never talk to Jobber: any call fails the test.
+const runtime = (base: Record<string, string | undefined>): Runtime =>
+  stubbedRuntime(
     { ...base, APP_ORIGIN, JOBBER_API_BASE: JOBBER, JOBBER_REDIRECT_URI: REDIRECT_URI, JOBBER_CLIENT_ID: "blipp-test" },
-    () => {},
+    noJobber("jobber-connect"),
   );
-  // Connect must never talk to Jobber: any call fails the test.
-  return { ...rt, fetch: stubFetch(() => Promise.reject(new Error("jobber-connect called Jobber"))), sleep: () => Promise.resolve() };
-}
 
+// With `aud`, as GoTrue issues them; a test below signs one with another secret.
 const userJwt = (userId: string, secret = env.JWT_SECRET) =>
   hs256Jwt({ sub: userId, role: "authenticated", aud: "authenticated" }, secret ? { secret } : {});
 
-function post(body: unknown, token?: string): Request {
-  return new Request("https://project.example.test/functions/v1/jobber-connect", {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-}
-
-async function errorOf(res: Response) {
-  const body = await res.json();
-  assert.deepEqual(Object.keys(body), ["error"]);
-  assert.deepEqual(Object.keys(body.error).sort(), ["code", "message"]);
-  return body.error as { code: string; message: string };
-}
+const post = (body: unknown, token?: string): Request => postJson("jobber-connect", body, { token });
 
 // ---- no database needed --------------------------------------------------------------------------
 
-async function withoutDb(fn: (handle: (req: Request) => Promise<Response>) => Promise<void>) {
-  const rt = runtime(testEnv());
-  try {
-    await fn(createHandler(rt));
-  } finally {
-    await rt.sql.end();
-  }
-}
+/** Runs `fn` with a handler on a runtime that has no database behind it. */
+const withoutDb = (fn: (handle: Handle) => Promise<void>) =>
+  withRuntime(runtime(testEnv()), (rt) => fn(createHandler(rt)));
 
 Deno.test("jobber-connect answers 401 unauthenticated without a bearer token", () =>
   withoutDb(async (handle) => {
@@ -117,36 +109,20 @@ Deno.test("jobber-connect answers 405 method_not_allowed for GET", () =>
     assert.match(res.headers.get("allow") ?? "", /POST/);
   }));
 
+
 // ---- against the database ------------------------------------------------------------------------
 
 interface Ctx {
-  handle: (req: Request) => Promise<Response>;
+  handle: Handle;
   admin: postgres.Sql;
-  created: { businessIds: string[]; userIds: string[]; accountIds: string[] };
-  tenant: (role?: "owner" | "admin" | "member") => Promise<{ businessId: string; userId: string; jwt: string }>;
+  created: Created;
+  tenant: (role?: Role) => Promise<SignedInTenant>;
 }
 
-async function withDb(fn: (ctx: Ctx) => Promise<void>) {
-  const admin = postgres(env.STACK_ADMIN_DB_URL!, { max: 2, onnotice: () => {} });
-  const rt = runtime(env);
-  const created = { businessIds: [] as string[], userIds: [] as string[], accountIds: [] as string[] };
-  const tenant = async (role: "owner" | "admin" | "member" = "owner") => {
-    const t = await createTenant(admin, role);
-    created.businessIds.push(t.businessId);
-    created.userIds.push(t.user.id);
-    return { businessId: t.businessId, userId: t.user.id, jwt: await userJwt(t.user.id) };
-  };
-  try {
-    await fn({ handle: createHandler(rt), admin, created, tenant });
-  } finally {
-    await cleanup(admin, created);
-    await rt.sql.end();
-    await admin.end();
-  }
-}
-
-const dbTest = (name: string, fn: (ctx: Ctx) => Promise<void>) =>
-  Deno.test({ name, ignore: NO_DB, fn: () => withDb(fn) });
+const dbTest = dbTestFactory(
+  ({ admin, created, track, tenant }): Ctx => ({ handle: createHandler(track(runtime(env))), admin, created, tenant }),
+  { jwt: userJwt },
+);
 
 dbTest("jobber-connect returns an authorize URL and stores only the SHA-256 of its 43-character state", async (ctx) => {
   const { businessId, userId, jwt } = await ctx.tenant("owner");

@@ -1,59 +1,45 @@
 // jobber-disconnect against the real database with Jobber's GraphQL stubbed: appDisconnect is sent
 // (best effort), the Vault secrets are deleted, the row is marked disconnected, customers stay.
 import assert from "node:assert/strict";
-import postgres from "postgres";
-import { createRuntime, type Runtime } from "../_shared/runtime.ts";
-import { hs256Jwt, jsonReply, stubFetch } from "../_shared/testing.ts";
-import { cleanup, createTenant, insertConnection, vaultSecretCount } from "../../../tests/support/jobber_fixtures.ts";
+import type postgres from "postgres";
+import type { Runtime } from "../_shared/runtime.ts";
+import { jsonReply, stubFetch } from "../_shared/testing.ts";
+import {
+  APP_ORIGIN,
+  appDisconnected,
+  dbTestFactory,
+  env,
+  type Handle,
+  JOBBER,
+  postJson,
+  type Stub,
+  stubbedRuntime,
+} from "../_shared/testing_db.ts";
+import { insertConnection, type Role, vaultSecretCount } from "../../../tests/support/jobber_fixtures.ts";
 import { createHandler } from "./handler.ts";
 
-const env = Deno.env.toObject();
-const NO_DB = !env.SUPABASE_DB_URL || !env.STACK_ADMIN_DB_URL || !env.JWT_SECRET;
-const JOBBER = "https://jobber.example.test";
-
-type Stub = ReturnType<typeof stubFetch>;
-
-function runtime(fetchStub: Stub): Runtime {
-  const rt = createRuntime({ ...env, APP_ORIGIN: "https://app.example.test", JOBBER_API_BASE: JOBBER }, () => {});
-  return { ...rt, fetch: fetchStub, sleep: () => Promise.resolve() };
-}
-
-const userJwt = (userId: string) => hs256Jwt({ sub: userId, role: "authenticated" }, { secret: env.JWT_SECRET ?? "" });
+const runtime = (fetchStub: Stub): Runtime => stubbedRuntime({ ...env, APP_ORIGIN, JOBBER_API_BASE: JOBBER }, fetchStub);
 
 const disconnect = (businessId: string, jwt: string) =>
-  new Request("https://project.example.test/functions/v1/jobber-disconnect", {
-    method: "POST",
-    headers: { authorization: `Bearer ${jwt}`, "content-type": "application/json" },
-    body: JSON.stringify({ business_id: businessId }),
-  });
-
-const appDisconnected = () =>
-  jsonReply(200, { data: { appDisconnect: { app: { name: "Blipp", author: "Blipp" }, userErrors: [] } } });
+  postJson("jobber-disconnect", { business_id: businessId }, { token: jwt });
 
 interface Ctx {
   admin: postgres.Sql;
-  handler: (fetchStub: Stub) => (req: Request) => Promise<Response>;
+  handler: (fetchStub: Stub) => Handle;
   /** A connected business (fresh token), one Jobber customer, one queued run; `role` is the caller's. */
-  connected: (role?: "owner" | "admin" | "member") => Promise<{
+  connected: (role?: Role) => Promise<{
     businessId: string;
     jwt: string;
     secretIds: string[];
     runId: string;
   }>;
-  tenant: (role?: "owner" | "admin" | "member") => Promise<{ businessId: string; jwt: string }>;
+  tenant: (role?: Role) => Promise<{ businessId: string; jwt: string }>;
 }
 
-async function withDb(fn: (ctx: Ctx) => Promise<void>) {
-  const admin = postgres(env.STACK_ADMIN_DB_URL!, { max: 2, onnotice: () => {} });
-  const runtimes: Runtime[] = [];
-  const created = { businessIds: [] as string[], userIds: [] as string[] };
-  const tenant = async (role: "owner" | "admin" | "member" = "owner") => {
-    const t = await createTenant(admin, role);
-    created.businessIds.push(t.businessId);
-    created.userIds.push(t.user.id);
-    return { businessId: t.businessId, jwt: await userJwt(t.user.id) };
-  };
-  const connected = async (role: "owner" | "admin" | "member" = "owner") => {
+const dbTest = dbTestFactory(({ admin, track, tenant }): Ctx => ({
+  admin,
+  handler: (fetchStub) => createHandler(track(runtime(fetchStub))),
+  connected: async (role = "owner") => {
     const t = await tenant(role);
     const c = await insertConnection(admin, t.businessId, {
       accessToken: "access-current",
@@ -65,23 +51,9 @@ async function withDb(fn: (ctx: Ctx) => Promise<void>) {
     const [run] = await admin<{ id: string }[]>`
       insert into public.jobber_sync_runs (business_id, kind, trigger) values (${t.businessId}, 'full', 'connect') returning id`;
     return { ...t, secretIds: [c.accessSecretId, c.refreshSecretId], runId: run!.id };
-  };
-  const handler = (fetchStub: Stub) => {
-    const rt = runtime(fetchStub);
-    runtimes.push(rt);
-    return createHandler(rt);
-  };
-  try {
-    await fn({ admin, handler, connected, tenant });
-  } finally {
-    await cleanup(admin, created);
-    for (const rt of runtimes) await rt.sql.end();
-    await admin.end();
-  }
-}
-
-const dbTest = (name: string, fn: (ctx: Ctx) => Promise<void>) =>
-  Deno.test({ name, ignore: NO_DB, fn: () => withDb(fn) });
+  },
+  tenant,
+}));
 
 async function assertDisconnectedLocally(admin: postgres.Sql, c: { businessId: string; secretIds: string[]; runId: string }) {
   assert.equal(await vaultSecretCount(admin, c.secretIds), 0, "the Vault secrets are gone");

@@ -1,39 +1,43 @@
 // jobber-status against the real database with Jobber's token endpoint stubbed: the SPEC §5 JSON
 // for members, read under RLS, with an expired token refreshed first.
 import assert from "node:assert/strict";
-import postgres from "postgres";
-import { createRuntime, type Runtime } from "../_shared/runtime.ts";
-import { hs256Jwt, jsonReply, stubFetch } from "../_shared/testing.ts";
-import { awayFromCronTick, cleanup, createTenant, insertConnection, storedTokens } from "../../../tests/support/jobber_fixtures.ts";
+import type postgres from "postgres";
+import type { Runtime } from "../_shared/runtime.ts";
+import { jsonReply, stubFetch } from "../_shared/testing.ts";
+import {
+  APP_ORIGIN,
+  dbTestFactory,
+  env,
+  functionUrl,
+  type Handle,
+  JOBBER,
+  jobberAccessToken,
+  noJobber as refusingFetch,
+  postJson,
+  type SignedInTenant,
+  type Stub,
+  stubbedRuntime,
+  TOKEN_URL,
+  userJwt,
+} from "../_shared/testing_db.ts";
+import {
+  awayFromCronTick,
+  cleanup,
+  createTenant,
+  insertConnection,
+  type Role,
+  storedTokens,
+} from "../../../tests/support/jobber_fixtures.ts";
 import { createHandler } from "./handler.ts";
 
-const env = Deno.env.toObject();
-const NO_DB = !env.SUPABASE_DB_URL || !env.STACK_ADMIN_DB_URL || !env.JWT_SECRET;
-const APP_ORIGIN = "https://app.example.test";
-const JOBBER = "https://jobber.example.test";
-const TOKEN_URL = `${JOBBER}/api/oauth/token`;
-
-type Stub = ReturnType<typeof stubFetch>;
-
-function runtime(fetchStub: Stub): Runtime {
-  const rt = createRuntime({ ...env, APP_ORIGIN, JOBBER_API_BASE: JOBBER }, () => {});
-  return { ...rt, fetch: fetchStub, sleep: () => Promise.resolve() };
-}
-
-const userJwt = (userId: string) => hs256Jwt({ sub: userId, role: "authenticated" }, { secret: env.JWT_SECRET ?? "" });
-const jobberAccessToken = (exp: Date) =>
-  hs256Jwt({ sub: "7" }, { secret: "jobber-signs-its-own-tokens-with-this-key!", expiresAt: exp });
+const runtime = (fetchStub: Stub): Runtime => stubbedRuntime({ ...env, APP_ORIGIN, JOBBER_API_BASE: JOBBER }, fetchStub);
 
 const statusRequest = (businessId: string, jwt: string, method: "GET" | "POST" = "GET") =>
   method === "GET"
-    ? new Request(`https://project.example.test/functions/v1/jobber-status?business_id=${businessId}`, {
+    ? new Request(`${functionUrl("jobber-status")}?business_id=${businessId}`, {
       headers: { authorization: `Bearer ${jwt}` },
     })
-    : new Request("https://project.example.test/functions/v1/jobber-status", {
-      method: "POST",
-      headers: { authorization: `Bearer ${jwt}`, "content-type": "application/json" },
-      body: JSON.stringify({ business_id: businessId }),
-    });
+    : postJson("jobber-status", { business_id: businessId }, { token: jwt });
 
 // The keys of SPEC §5, in order.
 const STATUS_SHAPE = {
@@ -67,38 +71,17 @@ function assertStatusShape(body: any) {
 
 interface Ctx {
   admin: postgres.Sql;
-  handler: (fetchStub: Stub) => (req: Request) => Promise<Response>;
-  tenant: (role?: "owner" | "admin" | "member") => Promise<{ businessId: string; userId: string; jwt: string }>;
+  handler: (fetchStub: Stub) => Handle;
+  tenant: (role?: Role) => Promise<SignedInTenant>;
 }
 
-async function withDb(fn: (ctx: Ctx) => Promise<void>) {
-  const admin = postgres(env.STACK_ADMIN_DB_URL!, { max: 2, onnotice: () => {} });
-  const runtimes: Runtime[] = [];
-  const created = { businessIds: [] as string[], userIds: [] as string[] };
-  const tenant = async (role: "owner" | "admin" | "member" = "owner") => {
-    const t = await createTenant(admin, role);
-    created.businessIds.push(t.businessId);
-    created.userIds.push(t.user.id);
-    return { businessId: t.businessId, userId: t.user.id, jwt: await userJwt(t.user.id) };
-  };
-  const handler = (fetchStub: Stub) => {
-    const rt = runtime(fetchStub);
-    runtimes.push(rt);
-    return createHandler(rt);
-  };
-  try {
-    await fn({ admin, handler, tenant });
-  } finally {
-    await cleanup(admin, created);
-    for (const rt of runtimes) await rt.sql.end();
-    await admin.end();
-  }
-}
+const dbTest = dbTestFactory(({ admin, track, tenant }): Ctx => ({
+  admin,
+  handler: (fetchStub) => createHandler(track(runtime(fetchStub))),
+  tenant,
+}));
 
-const dbTest = (name: string, fn: (ctx: Ctx) => Promise<void>) =>
-  Deno.test({ name, ignore: NO_DB, fn: () => withDb(fn) });
-
-const noJobber = () => stubFetch(() => Promise.reject(new Error("jobber-status called Jobber")));
+const noJobber = () => refusingFetch("jobber-status");
 
 dbTest("jobber-status shows a member the documented status JSON of a connected business", async (ctx) => {
   const { businessId, userId } = await ctx.tenant("owner");

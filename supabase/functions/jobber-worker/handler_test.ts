@@ -1,46 +1,38 @@
 // jobber-worker: only the service key gets in, and refresh_tokens renews tokens expiring within
 // 15 minutes (and no others) and drops Marketplace installs nobody claimed. Jobber is stubbed.
 import assert from "node:assert/strict";
-import postgres from "postgres";
-import { createRuntime, type Runtime } from "../_shared/runtime.ts";
+import type { Runtime } from "../_shared/runtime.ts";
 import { randomToken, sha256Hex } from "../_shared/crypto.ts";
 import { hs256Jwt, jsonReply, type RecordedCall, stubFetch, TEST_SERVICE_ROLE_KEY, testEnv } from "../_shared/testing.ts";
 import {
-  awayFromCronTick,
-  cleanup,
-  createTenant,
-  insertConnection,
-  storedTokens,
-  vaultSecretCount,
-} from "../../../tests/support/jobber_fixtures.ts";
+  APP_ORIGIN,
+  appDisconnected,
+  dbTestFactory,
+  env,
+  type Handle,
+  JOBBER,
+  jobberAccessToken,
+  lacksEnv,
+  NO_DB,
+  noJobber,
+  postJson,
+  type Stub,
+  stubbedRuntime,
+  tokenCalls,
+  withRuntime,
+} from "../_shared/testing_db.ts";
+import { awayFromCronTick, insertConnection, storedTokens, vaultSecretCount } from "../../../tests/support/jobber_fixtures.ts";
 import { createHandler } from "./handler.ts";
 
-const env = Deno.env.toObject();
-const NO_DB = !env.SUPABASE_DB_URL || !env.STACK_ADMIN_DB_URL || !env.JWT_SECRET || !env.SUPABASE_SERVICE_ROLE_KEY;
-const JOBBER = "https://jobber.example.test";
+const runtime = (base: Record<string, string | undefined>, fetchStub: Stub): Runtime =>
+  stubbedRuntime({ ...base, APP_ORIGIN, JOBBER_API_BASE: JOBBER }, fetchStub);
 
-type Stub = ReturnType<typeof stubFetch>;
+// The worker is called by pg_cron with the service key in a header, not by a signed-in user.
+const worker = (body: unknown, headers: Record<string, string> = {}) => postJson("jobber-worker", body, { headers });
 
-function runtime(base: Record<string, string | undefined>, fetchStub: Stub): Runtime {
-  const rt = createRuntime({ ...base, APP_ORIGIN: "https://app.example.test", JOBBER_API_BASE: JOBBER }, () => {});
-  return { ...rt, fetch: fetchStub, sleep: () => Promise.resolve() };
-}
-
-const worker = (body: unknown, headers: Record<string, string> = {}) =>
-  new Request("https://project.example.test/functions/v1/jobber-worker", {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify(body),
-  });
-
-async function withoutDb(fn: (handle: (req: Request) => Promise<Response>, stub: Stub) => Promise<void>) {
-  const stub = stubFetch(() => Promise.reject(new Error("called Jobber")));
-  const rt = runtime(testEnv(), stub);
-  try {
-    await fn(createHandler(rt), stub);
-  } finally {
-    await rt.sql.end();
-  }
+async function withoutDb(fn: (handle: Handle, stub: Stub) => Promise<void>) {
+  const stub = noJobber();
+  await withRuntime(runtime(testEnv(), stub), (rt) => fn(createHandler(rt), stub));
 }
 
 Deno.test("jobber-worker answers 401 without the service key", () =>
@@ -74,108 +66,92 @@ Deno.test("jobber-worker answers 400 naming task for an unknown task", () =>
     assert.match(body.error.message, /task/);
   }));
 
-const tokenCalls = (stub: Stub) => stub.calls.filter((c) => c.url === `${JOBBER}/api/oauth/token`);
 const refreshTokenOf = (c: RecordedCall) => new URLSearchParams(c.body).get("refresh_token");
 
-Deno.test({
-  name: "jobber-worker refresh_tokens renews tokens expiring within 15 minutes, leaves the others, drops unclaimed installs",
-  ignore: NO_DB,
-  fn: async () => {
-    const admin = postgres(env.STACK_ADMIN_DB_URL!, { max: 2, onnotice: () => {} });
+// The tests take the harness itself as their context; they also need the service key.
+const dbTest = dbTestFactory((harness) => harness, { ignore: NO_DB || lacksEnv("SUPABASE_SERVICE_ROLE_KEY") });
+
+dbTest(
+  "jobber-worker refresh_tokens renews tokens expiring within 15 minutes, leaves the others, drops unclaimed installs",
+  async ({ admin, created, track, business }) => {
     const newExp = new Date(Math.floor(Date.now() / 1000) * 1000 + 3600_000);
-    const newAccess = await hs256Jwt({ sub: "7" }, { secret: "jobber-signs-its-own-tokens-with-this-key!", expiresAt: newExp });
+    const newAccess = await jobberAccessToken(newExp);
     const stub = stubFetch((call) =>
       call.url.endsWith("/api/oauth/token")
         ? jsonReply(200, { access_token: newAccess, refresh_token: `rotated-${refreshTokenOf(call)}` })
-        : jsonReply(200, { data: { appDisconnect: { app: { name: "Blipp", author: "Blipp" }, userErrors: [] } } })
+        : appDisconnected()
     );
-    const rt = runtime(env, stub);
-    const due = await createTenant(admin, "owner");
-    const later = await createTenant(admin, "owner");
+    const rt = track(runtime(env, stub));
+    const due = await business("owner");
+    const later = await business("owner");
     const accountId = `acct-${crypto.randomUUID()}`;
-    const created = {
-      businessIds: [due.businessId, later.businessId],
-      userIds: [due.user.id, later.user.id],
-      accountIds: [accountId],
-    };
-    try {
-      const dueRefresh = `due-${randomToken(16)}`;
-      const laterRefresh = `later-${randomToken(16)}`;
-      const laterExpiry = new Date(Math.floor(Date.now() / 1000) * 1000 + 20 * 60_000);
-      await awayFromCronTick();
-      await insertConnection(admin, due.businessId, {
-        accessToken: "due-access",
-        refreshToken: dueRefresh,
-        expiresAt: new Date(Date.now() + 10 * 60_000),
-      });
-      await insertConnection(admin, later.businessId, {
-        accessToken: "later-access",
-        refreshToken: laterRefresh,
-        expiresAt: laterExpiry,
-      });
-      const pendingAccess = `pending-access-${randomToken(16)}`;
-      await admin`select private.jobber_hold_pending_install(${accountId}, 'Nobody Claimed', ${pendingAccess}, 'pending-refresh',
-                    ${new Date(Date.now() + 3600_000)}, ${await sha256Hex(randomToken(32))}, 1800)`;
-      const [pending] = await admin<{ a: string; r: string }[]>`
-        update private.jobber_pending_installs set expires_at = now() - interval '1 minute', created_at = now() - interval '31 minutes'
-        where account_id = ${accountId} returning access_token_secret_id as a, refresh_token_secret_id as r`;
+    created.accountIds.push(accountId);
 
-      const res = await createHandler(rt)(
-        worker({ task: "refresh_tokens" }, { authorization: `Bearer ${env.SUPABASE_SERVICE_ROLE_KEY}` }),
-      );
-      assert.equal(res.status, 200);
-      const body = await res.json();
-      assert.equal(body.task, "refresh_tokens");
-      assert.ok(body.refreshed >= 1);
-      assert.ok(body.unclaimed_installs_dropped >= 1);
+    const dueRefresh = `due-${randomToken(16)}`;
+    const laterRefresh = `later-${randomToken(16)}`;
+    const laterExpiry = new Date(Math.floor(Date.now() / 1000) * 1000 + 20 * 60_000);
+    await awayFromCronTick();
+    await insertConnection(admin, due.businessId, {
+      accessToken: "due-access",
+      refreshToken: dueRefresh,
+      expiresAt: new Date(Date.now() + 10 * 60_000),
+    });
+    await insertConnection(admin, later.businessId, {
+      accessToken: "later-access",
+      refreshToken: laterRefresh,
+      expiresAt: laterExpiry,
+    });
+    const pendingAccess = `pending-access-${randomToken(16)}`;
+    await admin`select private.jobber_hold_pending_install(${accountId}, 'Nobody Claimed', ${pendingAccess}, 'pending-refresh',
+                  ${new Date(Date.now() + 3600_000)}, ${await sha256Hex(randomToken(32))}, 1800)`;
+    const [pending] = await admin<{ a: string; r: string }[]>`
+      update private.jobber_pending_installs set expires_at = now() - interval '1 minute', created_at = now() - interval '31 minutes'
+      where account_id = ${accountId} returning access_token_secret_id as a, refresh_token_secret_id as r`;
 
-      // The due connection was refreshed exactly once; the one expiring in 20 minutes was not touched.
-      assert.equal(tokenCalls(stub).filter((c) => refreshTokenOf(c) === dueRefresh).length, 1);
-      assert.equal(tokenCalls(stub).filter((c) => refreshTokenOf(c) === laterRefresh).length, 0);
-      assert.deepEqual(await storedTokens(admin, due.businessId), { access_token: newAccess, refresh_token: `rotated-${dueRefresh}` });
-      assert.deepEqual(await storedTokens(admin, later.businessId), { access_token: "later-access", refresh_token: laterRefresh });
-      const rows = await admin<{ business_id: string; token_expires_at: Date }[]>`
-        select business_id, token_expires_at from public.integrations_jobber where business_id in (${due.businessId}, ${later.businessId})`;
-      const expiry = Object.fromEntries(rows.map((r) => [r.business_id, r.token_expires_at.toISOString()]));
-      assert.equal(expiry[due.businessId], newExp.toISOString());
-      assert.equal(expiry[later.businessId], laterExpiry.toISOString());
+    const res = await createHandler(rt)(
+      worker({ task: "refresh_tokens" }, { authorization: `Bearer ${env.SUPABASE_SERVICE_ROLE_KEY}` }),
+    );
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.task, "refresh_tokens");
+    assert.ok(body.refreshed >= 1);
+    assert.ok(body.unclaimed_installs_dropped >= 1);
 
-      // The unclaimed install was disconnected at Jobber with its own token, then forgotten.
-      const disconnects = stub.calls.filter((c) => c.url === `${JOBBER}/api/graphql` && /appDisconnect/.test(c.body));
-      assert.equal(disconnects.filter((c) => c.headers.get("authorization") === `Bearer ${pendingAccess}`).length, 1);
-      const [left] = await admin`select count(*)::int as n from private.jobber_pending_installs where account_id = ${accountId}`;
-      assert.equal(left!.n, 0);
-      assert.equal(await vaultSecretCount(admin, [pending!.a, pending!.r]), 0);
-    } finally {
-      await cleanup(admin, created);
-      await rt.sql.end();
-      await admin.end();
-    }
+    // The due connection was refreshed exactly once; the one expiring in 20 minutes was not touched.
+    assert.equal(tokenCalls(stub).filter((c) => refreshTokenOf(c) === dueRefresh).length, 1);
+    assert.equal(tokenCalls(stub).filter((c) => refreshTokenOf(c) === laterRefresh).length, 0);
+    assert.deepEqual(await storedTokens(admin, due.businessId), { access_token: newAccess, refresh_token: `rotated-${dueRefresh}` });
+    assert.deepEqual(await storedTokens(admin, later.businessId), { access_token: "later-access", refresh_token: laterRefresh });
+    const rows = await admin<{ business_id: string; token_expires_at: Date }[]>`
+      select business_id, token_expires_at from public.integrations_jobber where business_id in (${due.businessId}, ${later.businessId})`;
+    const expiry = Object.fromEntries(rows.map((r) => [r.business_id, r.token_expires_at.toISOString()]));
+    assert.equal(expiry[due.businessId], newExp.toISOString());
+    assert.equal(expiry[later.businessId], laterExpiry.toISOString());
+
+    // The unclaimed install was disconnected at Jobber with its own token, then forgotten.
+    const disconnects = stub.calls.filter((c) => c.url === `${JOBBER}/api/graphql` && /appDisconnect/.test(c.body));
+    assert.equal(disconnects.filter((c) => c.headers.get("authorization") === `Bearer ${pendingAccess}`).length, 1);
+    const [left] = await admin`select count(*)::int as n from private.jobber_pending_installs where account_id = ${accountId}`;
+    assert.equal(left!.n, 0);
+    assert.equal(await vaultSecretCount(admin, [pending!.a, pending!.r]), 0);
   },
-});
+);
 
-Deno.test({
-  name: "jobber-worker refresh_tokens keeps a claimable install that is still within its 30 minutes",
-  ignore: NO_DB,
-  fn: async () => {
-    const admin = postgres(env.STACK_ADMIN_DB_URL!, { max: 2, onnotice: () => {} });
+dbTest(
+  "jobber-worker refresh_tokens keeps a claimable install that is still within its 30 minutes",
+  async ({ admin, created, track }) => {
     const stub = stubFetch(() => jsonReply(500, {}));
-    const rt = runtime(env, stub);
+    const rt = track(runtime(env, stub));
     const accountId = `acct-${crypto.randomUUID()}`;
-    try {
-      await admin`select private.jobber_hold_pending_install(${accountId}, 'Still Claimable', 'a', 'r',
-                    ${new Date(Date.now() + 3600_000)}, ${await sha256Hex(randomToken(32))}, 1800)`;
-      const res = await createHandler(rt)(
-        worker({ task: "refresh_tokens" }, { apikey: env.SUPABASE_SERVICE_ROLE_KEY! }),
-      );
-      assert.equal(res.status, 200);
-      const [left] = await admin`select count(*)::int as n from private.jobber_pending_installs where account_id = ${accountId}`;
-      assert.equal(left!.n, 1);
-      assert.equal(stub.calls.filter((c) => c.headers.get("authorization") === "Bearer a").length, 0);
-    } finally {
-      await cleanup(admin, { accountIds: [accountId] });
-      await rt.sql.end();
-      await admin.end();
-    }
+    created.accountIds.push(accountId);
+    await admin`select private.jobber_hold_pending_install(${accountId}, 'Still Claimable', 'a', 'r',
+                  ${new Date(Date.now() + 3600_000)}, ${await sha256Hex(randomToken(32))}, 1800)`;
+    const res = await createHandler(rt)(
+      worker({ task: "refresh_tokens" }, { apikey: env.SUPABASE_SERVICE_ROLE_KEY! }),
+    );
+    assert.equal(res.status, 200);
+    const [left] = await admin`select count(*)::int as n from private.jobber_pending_installs where account_id = ${accountId}`;
+    assert.equal(left!.n, 1);
+    assert.equal(stub.calls.filter((c) => c.headers.get("authorization") === "Bearer a").length, 0);
   },
-});
+);

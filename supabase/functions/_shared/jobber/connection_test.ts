@@ -1,28 +1,28 @@
 // The one refresh routine against the real database: lock, re-read, skip when someone else already
 // refreshed, and a forced refresh after a 401 only when the stored token is the one Jobber refused.
 import assert from "node:assert/strict";
-import postgres from "postgres";
-import { createRuntime, type Runtime } from "../runtime.ts";
+import type postgres from "postgres";
+import type { Runtime } from "../runtime.ts";
 import { silentLogger } from "../log.ts";
-import { hs256Jwt, jsonReply, stubFetch } from "../testing.ts";
+import { jsonReply, stubFetch } from "../testing.ts";
+import {
+  dbTestFactory,
+  env,
+  JOBBER,
+  jobberAccessToken,
+  NO_DATABASE,
+  type Stub,
+  stubbedRuntime,
+  tokenCalls,
+  TOKEN_URL,
+} from "../testing_db.ts";
 import { awayFromCronTick, cleanup, createTenant, insertConnection, storedTokens } from "../../../../tests/support/jobber_fixtures.ts";
 import { jobberClientFor, refreshConnection } from "./connection.ts";
 import { ACCOUNT_QUERY, accountResultSchema } from "./queries.ts";
 
-const env = Deno.env.toObject();
-const NO_DB = !env.SUPABASE_DB_URL || !env.STACK_ADMIN_DB_URL;
-const JOBBER = "https://jobber.example.test";
-const TOKEN_URL = `${JOBBER}/api/oauth/token`;
+const runtime = (fetchStub: Stub): Runtime => stubbedRuntime({ ...env, JOBBER_API_BASE: JOBBER }, fetchStub);
 
-type Stub = ReturnType<typeof stubFetch>;
-
-function runtime(fetchStub: Stub): Runtime {
-  const rt = createRuntime({ ...env, JOBBER_API_BASE: JOBBER }, () => {});
-  return { ...rt, fetch: fetchStub, sleep: () => Promise.resolve() };
-}
-
-const accessToken = (exp: Date, jti: string) =>
-  hs256Jwt({ sub: "7", jti }, { secret: "jobber-signs-its-own-tokens-with-this-key!", expiresAt: exp });
+const accessToken = (exp: Date, jti: string) => jobberAccessToken(exp, { jti });
 
 interface Ctx {
   admin: postgres.Sql;
@@ -31,37 +31,16 @@ interface Ctx {
   connection: (expiresAt: Date, tokens?: { access: string; refresh: string }) => Promise<string>;
 }
 
-async function withDb(fn: (ctx: Ctx) => Promise<void>) {
-  const admin = postgres(env.STACK_ADMIN_DB_URL!, { max: 2, onnotice: () => {} });
-  const runtimes: Runtime[] = [];
-  const created = { businessIds: [] as string[], userIds: [] as string[] };
-  try {
-    await fn({
-      admin,
-      runtime: (stub) => {
-        const rt = runtime(stub);
-        runtimes.push(rt);
-        return rt;
-      },
-      connection: async (expiresAt, tokens = { access: "access-1", refresh: "refresh-1" }) => {
-        const t = await createTenant(admin, "owner");
-        created.businessIds.push(t.businessId);
-        created.userIds.push(t.user.id);
-        await insertConnection(admin, t.businessId, { accessToken: tokens.access, refreshToken: tokens.refresh, expiresAt });
-        return t.businessId;
-      },
-    });
-  } finally {
-    await cleanup(admin, created);
-    for (const rt of runtimes) await rt.sql.end();
-    await admin.end();
-  }
-}
-
-const dbTest = (name: string, fn: (ctx: Ctx) => Promise<void>) =>
-  Deno.test({ name, ignore: NO_DB, fn: () => withDb(fn) });
-
-const tokenCalls = (stub: Stub) => stub.calls.filter((c) => c.url === TOKEN_URL);
+// No user signs in here, so these run without JWT_SECRET.
+const dbTest = dbTestFactory(({ admin, track, business }): Ctx => ({
+  admin,
+  runtime: (stub) => track(runtime(stub)),
+  connection: async (expiresAt, tokens = { access: "access-1", refresh: "refresh-1" }) => {
+    const t = await business("owner");
+    await insertConnection(admin, t.businessId, { accessToken: tokens.access, refreshToken: tokens.refresh, expiresAt });
+    return t.businessId;
+  },
+}), { ignore: NO_DATABASE });
 
 dbTest("refreshConnection spends the refresh token once when two callers race, the second finds it already fresh", async (ctx) => {
   const newExp = new Date(Math.floor(Date.now() / 1000) * 1000 + 3600_000);
