@@ -156,7 +156,9 @@ export async function startStack(settings: StackSettings, log: (line: string) =>
       const child = spawnLogged({
         name: "functions",
         cmd: DENO,
-        args: ["run", "-A", "--quiet", join(REPO_ROOT, "stack", "functions_server.ts")],
+        // Hosted Edge Functions run in workers with a capped heap; capping ours too keeps V8 from
+        // growing lazily during long syncs, so local memory behaves (and is measured) like hosted.
+        args: ["run", "-A", "--quiet", "--v8-flags=--max-old-space-size=64", join(REPO_ROOT, "stack", "functions_server.ts")],
         logDir,
         cwd: REPO_ROOT,
         env: { ...functionsEnv, FUNCTIONS_PORT: String(ports.functions), PATH: Deno.env.get("PATH") ?? "" },
