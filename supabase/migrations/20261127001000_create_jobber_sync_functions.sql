@@ -172,22 +172,6 @@ begin
       limit 1
     ) c
   ),
-  updated_rows as (
-    update public.customers c set
-      full_name = coalesce(nullif(k.full_name, ''), c.full_name),
-      email = coalesce(k.email, c.email),
-      phone = coalesce(k.phone, c.phone),
-      address = coalesce(k.address, c.address),
-      status = k.status,
-      -- A kept value keeps its own usability: Jobber's flag describes Jobber's value.
-      email_usable = case when k.email is null then c.email_usable else k.email_usable end,
-      phone_usable = case when k.phone is null then c.phone_usable else k.phone_usable end,
-      remote_updated_at = k.remote_updated_at,
-      last_synced_at = p_synced_at
-    from known k
-    where c.id = k.customer_id and k.changed and k.not_older
-    returning c.id
-  ),
   unknown as (
     select p.* from page p where not exists (select 1 from known k where k.external_id = p.external_id)
   ),
@@ -220,23 +204,36 @@ begin
     from best_customer_per_client
     order by customer_id, rank, ord
   ),
-  linked_rows as (
-    update public.customers c set
-      source = 'jobber',
-      external_id = u.external_id,
-      full_name = coalesce(nullif(u.full_name, ''), c.full_name),
-      email = coalesce(u.email, c.email),
-      phone = coalesce(u.phone, c.phone),
-      address = coalesce(u.address, c.address),
-      status = u.status,
-      email_usable = case when u.email is null then c.email_usable else u.email_usable end,
-      phone_usable = case when u.phone is null then c.phone_usable else u.phone_usable end,
-      remote_updated_at = u.remote_updated_at,
-      last_synced_at = p_synced_at
+  -- Known clients that changed (and are not older) and adopted customers take Jobber's values in
+  -- one statement; for an adopted customer that also records its Jobber id. Jobber's values win
+  -- where Jobber has one, and a kept value keeps its own usability flag.
+  targets as (
+    select k.customer_id, false as adopted, k.external_id, k.full_name, k.email, k.phone, k.address, k.status,
+           k.email_usable, k.phone_usable, k.remote_updated_at
+    from known k
+    where k.changed and k.not_older
+    union all
+    select a.customer_id, true, u.external_id, u.full_name, u.email, u.phone, u.address, u.status,
+           u.email_usable, u.phone_usable, u.remote_updated_at
     from adoption a
     join unknown u on u.external_id = a.external_id
-    where c.id = a.customer_id
-    returning c.id
+  ),
+  written_rows as (
+    update public.customers c set
+      source = 'jobber',
+      external_id = t.external_id,
+      full_name = coalesce(nullif(t.full_name, ''), c.full_name),
+      email = coalesce(t.email, c.email),
+      phone = coalesce(t.phone, c.phone),
+      address = coalesce(t.address, c.address),
+      status = t.status,
+      email_usable = case when t.email is null then c.email_usable else t.email_usable end,
+      phone_usable = case when t.phone is null then c.phone_usable else t.phone_usable end,
+      remote_updated_at = t.remote_updated_at,
+      last_synced_at = p_synced_at
+    from targets t
+    where c.id = t.customer_id
+    returning t.adopted
   ),
   created_rows as (
     insert into public.customers (
@@ -252,9 +249,9 @@ begin
   )
   select
     (select count(*) from created_rows)::integer,
-    (select count(*) from updated_rows)::integer,
-    (select count(*) from linked_rows)::integer,
-    ((select count(*) from known) - (select count(*) from updated_rows))::integer;
+    (select count(*) filter (where not adopted) from written_rows)::integer,
+    (select count(*) filter (where adopted) from written_rows)::integer,
+    ((select count(*) from known) - (select count(*) filter (where not adopted) from written_rows))::integer;
 end
 $$;
 
@@ -311,6 +308,21 @@ begin
   where r.id = p_run_id
   returning r.* into v_run;
   return v_run;
+end
+$$;
+
+-- Keeps a run's lease alive while its worker waits on Jobber's rate limits or retries. False when
+-- the worker no longer holds the run.
+create function private.jobber_heartbeat_sync_run(p_run_id uuid, p_lease_owner text, p_lease_ms integer)
+returns boolean
+language plpgsql volatile security definer set search_path = ''
+as $$
+begin
+  update public.jobber_sync_runs r set
+    heartbeat_at = now(),
+    lease_expires_at = now() + make_interval(secs => p_lease_ms / 1000.0)
+  where r.id = p_run_id and r.lease_owner = p_lease_owner and r.state = 'running';
+  return found;
 end
 $$;
 

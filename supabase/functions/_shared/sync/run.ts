@@ -92,11 +92,8 @@ export async function runSync(rt: Runtime, run: SyncRun, log: Logger, opts: RunO
   // The heartbeat keeps the lease alive while a page waits on Jobber's rate limits or retries;
   // if this process dies, the lease lapses and the next worker takes the run over.
   const heartbeat = setInterval(() => {
-    asService(rt.sql, (tx) =>
-      tx`update public.jobber_sync_runs set heartbeat_at = now(),
-           lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000})
-         where id = ${run.id} and lease_owner = ${opts.leaseOwner} and state = 'running'`
-    ).catch((err) => log.warn("sync_heartbeat_failed", { run_id: run.id, error: String(err) }));
+    asService(rt.sql, (tx) => tx`select private.jobber_heartbeat_sync_run(${run.id}, ${opts.leaseOwner}, ${leaseMs})`)
+      .catch((err) => log.warn("sync_heartbeat_failed", { run_id: run.id, error: String(err) }));
   }, Math.max(1000, Math.floor(leaseMs / 3)));
 
   const release = async (retryAfterMs: number, error: string | null) => {
