@@ -12,7 +12,9 @@ const RUNS_PER_INVOCATION = 3;
 const SCHEDULE_BATCH = 50;
 
 export async function continueSyncsTask(rt: Runtime, log: Logger, input: { run_id?: string | undefined }) {
-  const [scheduled] = await asService(rt.sql, (tx) =>
+  // Queuing due runs is the cron tick's job; a hand-over or a just-requested run (run_id) only
+  // needs that run taken.
+  const [scheduled] = input.run_id ? [] : await asService(rt.sql, (tx) =>
     tx<{ count: number }[]>`select private.jobber_schedule_due_runs(
       ${`${rt.tuning.syncIntervalMs} milliseconds`}::interval, ${SCHEDULE_BATCH}) as count`
   );

@@ -4,8 +4,7 @@
 import type { Runtime } from "../../_shared/runtime.ts";
 import type { Logger } from "../../_shared/log.ts";
 import { asService } from "../../_shared/db.ts";
-import { refreshConnection, type RefreshOutcome } from "../../_shared/jobber/connection.ts";
-import { jobberClientWithToken } from "../../_shared/jobber/connection.ts";
+import { jobberClientWithToken, refreshConnection, type RefreshOutcome } from "../../_shared/jobber/connection.ts";
 import { APP_DISCONNECT_MUTATION, appDisconnectResultSchema } from "../../_shared/jobber/queries.ts";
 
 const BATCH_SIZE = 50;
