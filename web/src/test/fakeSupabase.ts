@@ -1,7 +1,7 @@
 import type { Session } from '@supabase/supabase-js';
 import { FunctionsHttpError } from '@supabase/supabase-js';
 import { vi } from 'vitest';
-import type { JobberStatus, JobberStatusRow } from '../jobber/status';
+import { statusFromRow, type JobberStatusRow } from '../jobber/status';
 import type { AppSupabase } from '../pages/DemoPage';
 
 export const BUSINESS_ID = '11111111-1111-4111-8111-111111111111';
@@ -78,34 +78,6 @@ export function connectedRow(overrides: Partial<JobberStatusRow> = {}): JobberSt
   });
 }
 
-/** The status JSON jobber-status answers for a view row (written out independently of the mapper under test). */
-export function statusJson(row: JobberStatusRow): JobberStatus {
-  return {
-    connected: row.connected,
-    connectionStatus: row.connection_status,
-    account_name: row.account_name,
-    last_sync: row.last_sync,
-    token_expires_at: row.token_expires_at,
-    connection: { account_name: row.account_name, last_sync: row.last_sync, connected_at: row.connected_at },
-    needs_reconnect: row.needs_reconnect,
-    error_message: row.error_message,
-    customers: { total: row.customers_total, from_jobber: row.customers_from_jobber },
-    sync: {
-      run_id: row.sync_run_id,
-      kind: row.sync_kind,
-      state: row.sync_state,
-      processed: row.sync_processed,
-      total: row.sync_total,
-      synced: row.sync_synced,
-      errors: row.sync_errors,
-      started_at: row.sync_started_at,
-      finished_at: row.sync_finished_at,
-      error: row.sync_error,
-    },
-    webhooks: { last_event_at: row.last_webhook_at, pending: row.webhooks_pending, failed: row.webhooks_failed },
-  };
-}
-
 export interface FakeMembership {
   role: 'owner' | 'admin' | 'member';
   business: { id: string; name: string };
@@ -131,7 +103,7 @@ export function createFakeSupabase(options: FakeOptions = {}) {
   const functions: Record<string, FunctionHandler> = {
     'jobber-status': (body) => {
       const row = rows[String(body['business_id'])];
-      return row ? ok(statusJson(row)) : httpError(403, 'not_a_member', 'You are not a member of that business.');
+      return row ? ok(statusFromRow(row)) : httpError(403, 'not_a_member', 'You are not a member of that business.');
     },
     ...(options.functions ?? {}),
   };
