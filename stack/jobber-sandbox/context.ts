@@ -6,6 +6,7 @@ import type { Faults } from "./faults.ts";
 import { encodeId } from "./ids.ts";
 import type { Logger } from "./log.ts";
 import type { SandboxOptions } from "./options.ts";
+import { resetStore } from "./seed.ts";
 import type { Store } from "./store.ts";
 import type { WebhookDispatcher } from "./webhooks.ts";
 
@@ -59,7 +60,7 @@ export async function applyLatency(sb: Sandbox): Promise<void> {
 
 /** Back to the seeded state; faults, counters, tokens and subscriptions return to defaults. */
 export function resetSandbox(sb: Sandbox, seed: number, defaults: () => Faults): void {
-  sb.store.reset(seed);
+  resetStore(sb.store, seed);
   sb.auth.reset();
   sb.counters.reset();
   sb.faults = defaults();

@@ -3,9 +3,11 @@ import { disconnectAccount, resetSandbox, type Sandbox } from "./context.ts";
 import { defaultFaults, FaultsPatchSchema, mergeFaults } from "./faults.ts";
 import { GENERATE_LIMIT } from "./generator.ts";
 import { decodeCursor, encodeCursor, encodeId, idOf } from "./ids.ts";
-import { apiError, describeZodError, json, readJson } from "./http.ts";
-import { clientJson, jobJson } from "./serialize.ts";
-import { pageById } from "./store.ts";
+import { apiError, json, notFound, readBody, readJson } from "./http.ts";
+import { clientJson } from "./serialize.ts";
+import { pageById } from "./paging.ts";
+import { accountParam, Address, type Handler } from "./control_common.ts";
+import { workRoutes } from "./control_work.ts";
 import { isFiredTopic } from "./topics.ts";
 
 const ResetSchema = z.object({ seed: z.number().int().optional() }).strict();
@@ -15,15 +17,6 @@ const GenerateSchema = z.object({
     message: `must be at most ${GENERATE_LIMIT} per call`,
   }),
   seed: z.number().int().optional(),
-}).strict();
-
-const Address = z.object({
-  street1: z.string().optional(),
-  street2: z.string().optional(),
-  city: z.string().optional(),
-  province: z.string().optional(),
-  postalCode: z.string().optional(),
-  country: z.string().optional(),
 }).strict();
 
 const ClientSchema = z.object({
@@ -54,34 +47,6 @@ const ClientSchema = z.object({
   propertyAddress: Address.nullable().optional(),
 }).strict();
 
-const JobSchema = z.object({ clientId: z.string().min(1), title: z.string().min(1).max(200) }).strict();
-const CloseSchema = z.object({ status: z.enum(["requires_invoicing", "archived"]).optional() }).strict();
-
-type Handler = (sb: Sandbox, req: Request, params: string[], url: URL) => Promise<Response> | Response;
-
-async function body<T>(
-  req: Request,
-  schema: z.ZodType<T>,
-): Promise<{ ok: true; value: T } | { ok: false; res: Response }> {
-  const raw = await readJson(req);
-  if (!raw.ok) {
-    return { ok: false, res: apiError(400, "invalid_request", "body: Request body is not valid JSON") };
-  }
-  const parsed = schema.safeParse(raw.value);
-  if (!parsed.success) {
-    return { ok: false, res: apiError(400, "invalid_request", describeZodError(parsed.error)) };
-  }
-  return { ok: true, value: parsed.data };
-}
-
-const notFound = (what: string, id: string) =>
-  apiError(404, "not_found", `No ${what} with id ${JSON.stringify(id)}`);
-
-function accountParam(sb: Sandbox, raw: string): number | null {
-  const id = idOf("Account", raw);
-  return id !== null && sb.store.accounts.has(id) ? id : null;
-}
-
 function accountJson(sb: Sandbox, id: number) {
   const a = sb.store.accounts.get(id)!;
   return {
@@ -90,12 +55,13 @@ function accountJson(sb: Sandbox, id: number) {
     connected: sb.auth.isConnected(id),
     clients: sb.store.listClients(id).length,
     jobs: sb.store.listJobs(id).length,
+    users: sb.store.listUsers(id).length,
   };
 }
 
 const routes: Array<[string, RegExp, Handler]> = [
   ["POST", /^\/_sandbox\/reset$/, async (sb, req) => {
-    const b = await body(req, ResetSchema);
+    const b = await readBody(req, ResetSchema);
     if (!b.ok) return b.res;
     resetSandbox(sb, b.value.seed ?? sb.options.seed, defaultFaults);
     return json({ ok: true, seed: b.value.seed ?? sb.options.seed });
@@ -106,7 +72,7 @@ const routes: Array<[string, RegExp, Handler]> = [
     (sb) => json({ accounts: [...sb.store.accounts.keys()].map((id) => accountJson(sb, id)) }),
   ],
   ["POST", /^\/_sandbox\/accounts$/, async (sb, req) => {
-    const b = await body(req, AccountSchema);
+    const b = await readBody(req, AccountSchema);
     if (!b.ok) return b.res;
     const account = sb.store.createAccount(b.value.name);
     return json({ id: encodeId("Account", account.id), name: account.name }, 201);
@@ -134,7 +100,7 @@ const routes: Array<[string, RegExp, Handler]> = [
   ["POST", /^\/_sandbox\/accounts\/([^/]+)\/clients\/generate$/, async (sb, req, [raw]) => {
     const id = accountParam(sb, raw!);
     if (id === null) return notFound("account", raw!);
-    const b = await body(req, GenerateSchema);
+    const b = await readBody(req, GenerateSchema);
     if (!b.ok) return b.res;
     const created = sb.store.generateClients(id, b.value.count, b.value.seed ?? 1);
     sb.log("clients_generated", { accountId: encodeId("Account", id), created });
@@ -143,14 +109,14 @@ const routes: Array<[string, RegExp, Handler]> = [
   ["POST", /^\/_sandbox\/accounts\/([^/]+)\/clients$/, async (sb, req, [raw]) => {
     const id = accountParam(sb, raw!);
     if (id === null) return notFound("account", raw!);
-    const b = await body(req, ClientSchema);
+    const b = await readBody(req, ClientSchema);
     if (!b.ok) return b.res;
     return json(clientJson(sb.store.createClient(id, b.value)), 201);
   }],
   ["PATCH", /^\/_sandbox\/clients\/([^/]+)$/, async (sb, req, [raw]) => {
     const id = idOf("Client", raw!);
     if (id === null || !sb.store.clients.has(id)) return notFound("client", raw!);
-    const b = await body(req, ClientSchema);
+    const b = await readBody(req, ClientSchema);
     if (!b.ok) return b.res;
     return json(clientJson(sb.store.updateClient(id, b.value)!));
   }],
@@ -159,38 +125,7 @@ const routes: Array<[string, RegExp, Handler]> = [
     if (id === null || !sb.store.deleteClient(id)) return notFound("client", raw!);
     return json({ deleted: encodeId("Client", id) });
   }],
-  ["POST", /^\/_sandbox\/accounts\/([^/]+)\/jobs$/, async (sb, req, [raw]) => {
-    const id = accountParam(sb, raw!);
-    if (id === null) return notFound("account", raw!);
-    const b = await body(req, JobSchema);
-    if (!b.ok) return b.res;
-    const clientId = idOf("Client", b.value.clientId);
-    const client = clientId === null ? undefined : sb.store.clients.get(clientId);
-    if (!client || client.accountId !== id) {
-      return apiError(
-        400,
-        "invalid_request",
-        `clientId: no client ${JSON.stringify(b.value.clientId)} in this account`,
-      );
-    }
-    return json(jobJson(sb.store, sb.store.createJob(id, client.id, b.value.title)), 201);
-  }],
-  ["POST", /^\/_sandbox\/jobs\/([^/]+)\/(complete|close|reopen)$/, async (sb, req, [raw, action]) => {
-    const id = idOf("Job", raw!);
-    if (id === null || !sb.store.jobs.has(id)) return notFound("job", raw!);
-    let status: "requires_invoicing" | "archived" = "requires_invoicing";
-    if (action === "close") {
-      const b = await body(req, CloseSchema);
-      if (!b.ok) return b.res;
-      status = b.value.status ?? status;
-    }
-    const job = action === "complete"
-      ? sb.store.completeJob(id)
-      : action === "close"
-      ? sb.store.closeJob(id, status)
-      : sb.store.reopenJob(id);
-    return json(jobJson(sb.store, job!));
-  }],
+  ...workRoutes,
   ["POST", /^\/_sandbox\/accounts\/([^/]+)\/disconnect$/, (sb, _req, [raw]) => {
     const id = accountParam(sb, raw!);
     if (id === null) return notFound("account", raw!);
@@ -204,7 +139,7 @@ const routes: Array<[string, RegExp, Handler]> = [
   }],
   ["GET", /^\/_sandbox\/faults$/, (sb) => json(sb.faults)],
   ["PUT", /^\/_sandbox\/faults$/, async (sb, req) => {
-    const b = await body(req, FaultsPatchSchema);
+    const b = await readBody(req, FaultsPatchSchema);
     if (!b.ok) return b.res;
     sb.faults = mergeFaults(sb.faults, b.value);
     if (b.value.expireTokens === true) sb.auth.expireAllExisting();

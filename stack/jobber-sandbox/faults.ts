@@ -1,4 +1,12 @@
 import { z } from "zod";
+import { type FiredTopic, WEBHOOK_TOPICS } from "./topics.ts";
+
+/** A webhook fault switch: off, on for every topic, or on for the listed topics only. */
+export type TopicSwitch = boolean | FiredTopic[];
+
+export function switchedOn(value: TopicSwitch, topic: FiredTopic): boolean {
+  return value === true || (Array.isArray(value) && value.includes(topic));
+}
 
 export interface Faults {
   /** Added delay before GraphQL and token responses. */
@@ -12,9 +20,19 @@ export interface Faults {
   /** When switched on, every access token issued so far counts as expired. */
   expireTokens: boolean;
   webhooks: {
-    drop: boolean;
-    duplicate: boolean;
+    /** Never sent (as if Jobber lost them); reconciliation must find the change. */
+    drop: TopicSwitch;
+    /** Sent twice, concurrently. */
+    duplicate: TopicSwitch;
+    /**
+     * Delivered, but answered as if the receiver took longer than Jobber's one second: the
+     * receiver handles each attempt, the sandbox counts it failed (status 0) and retries.
+     */
+    slow: TopicSwitch;
+    /** Held, then sent newest first once `reorderWindowMs` has passed or the switch goes off. */
     reorder: boolean;
+    reorderWindowMs: number;
+    /** `occuredAt`, as Jobber spells it for apps created before 8 Dec 2023. */
     oldSpelling: boolean;
     /** First retry delay; later retries double it. */
     retryBaseMs: number;
@@ -36,7 +54,9 @@ export function defaultFaults(): Faults {
     webhooks: {
       drop: false,
       duplicate: false,
+      slow: false,
       reorder: false,
+      reorderWindowMs: 200,
       oldSpelling: false,
       retryBaseMs: 1000,
       maxAttempts: 5,
@@ -48,6 +68,10 @@ export function defaultFaults(): Faults {
 }
 
 const count = z.number().int().min(0);
+const topicSwitch = z.union([
+  z.boolean(),
+  z.array(z.enum(WEBHOOK_TOPICS as unknown as [FiredTopic, ...FiredTopic[]])).max(WEBHOOK_TOPICS.length),
+]);
 
 export const FaultsPatchSchema = z.object({
   latencyMs: count.max(60_000).optional(),
@@ -56,9 +80,11 @@ export const FaultsPatchSchema = z.object({
   throttle: z.boolean().optional(),
   expireTokens: z.boolean().optional(),
   webhooks: z.object({
-    drop: z.boolean().optional(),
-    duplicate: z.boolean().optional(),
+    drop: topicSwitch.optional(),
+    duplicate: topicSwitch.optional(),
+    slow: topicSwitch.optional(),
     reorder: z.boolean().optional(),
+    reorderWindowMs: count.max(600_000).optional(),
     oldSpelling: z.boolean().optional(),
     retryBaseMs: count.max(600_000).optional(),
     maxAttempts: z.number().int().min(1).max(20).optional(),

@@ -1,3 +1,4 @@
+import { locate } from "./geo.ts";
 import type { AddressRecord, ClientRecord, EmailRecord, PhoneRecord, PropertyRecord } from "./model.ts";
 
 /** mulberry32: tiny, fast and good enough to make generated data repeatable per seed. */
@@ -196,10 +197,22 @@ export function generateClients(params: GenerateParams): ClientRecord[] {
     const billingAddress = addressMode < 0.6 ? address(r) : null;
     const properties: PropertyRecord[] = [];
     if (addressMode < 0.45) {
-      properties.push({ id: ids.next("property"), clientId: id, address: { ...billingAddress! } });
+      const sameAsBilling = { ...billingAddress! };
+      properties.push({
+        id: ids.next("property"),
+        clientId: id,
+        address: sameAsBilling,
+        ...locate(sameAsBilling),
+      });
     } else if (addressMode >= 0.6 && addressMode < 0.9) {
       // Only a service address, no billing address: integrations must fall back to it.
-      properties.push({ id: ids.next("property"), clientId: id, address: address(r) });
+      const serviceAddress = address(r);
+      properties.push({
+        id: ids.next("property"),
+        clientId: id,
+        address: serviceAddress,
+        ...locate(serviceAddress),
+      });
     }
 
     out.push({

@@ -356,10 +356,16 @@ Deno.test("jobs and visits show completion after the job is completed and closed
     const reopened = await gql(
       s,
       t.access_token,
-      `query($id: EncodedId!) { job(id: $id) { jobStatus completedAt } }`,
+      `query($id: EncodedId!) { job(id: $id) { jobStatus completedAt visits(first: 5) { nodes { isComplete } } } }`,
       { id: job.body.id },
     );
-    assert.deepEqual(reopened.data.job, { jobStatus: "upcoming", completedAt: null });
+    // Reopening keeps the finished visit finished; with no visit left the job is action_required
+    // (Jobber's "schedule more visits or close the job").
+    assert.deepEqual(reopened.data.job, {
+      jobStatus: "action_required",
+      completedAt: null,
+      visits: { nodes: [{ isComplete: true }] },
+    });
     const sorted = await gql(
       s,
       t.access_token,

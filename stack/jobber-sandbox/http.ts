@@ -44,6 +44,25 @@ export async function readJson(req: Request): Promise<{ ok: true; value: unknown
   }
 }
 
+/** Reads and validates a JSON body; a bad one becomes the 400 answer naming the field. */
+export async function readBody<T>(
+  req: Request,
+  schema: z.ZodType<T>,
+): Promise<{ ok: true; value: T } | { ok: false; res: Response }> {
+  const raw = await readJson(req);
+  if (!raw.ok) {
+    return { ok: false, res: apiError(400, "invalid_request", "body: Request body is not valid JSON") };
+  }
+  const parsed = schema.safeParse(raw.value);
+  if (!parsed.success) {
+    return { ok: false, res: apiError(400, "invalid_request", describeZodError(parsed.error)) };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+export const notFound = (what: string, id: string) =>
+  apiError(404, "not_found", `No ${what} with id ${JSON.stringify(id)}`);
+
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);

@@ -58,6 +58,33 @@ export function decodeCursor(cursor: string): number | null {
   return match && match[1] !== undefined ? Number(match[1]) : null;
 }
 
+/**
+ * Cursors of sorted listings also carry the sort key of the item they were made from, so the
+ * next page starts after that key even when the item has since moved or gone (keyset paging).
+ */
+export function encodeKeyedCursor(n: number, key: number | string | null): string {
+  return btoa(`cursor:${n}:${encodeURIComponent(JSON.stringify(key))}`);
+}
+
+export function decodeKeyedCursor(cursor: string): { id: number; key: number | string | null } | null {
+  let text: string;
+  try {
+    text = atob(cursor);
+  } catch {
+    return null;
+  }
+  const match = /^cursor:(\d+):(.+)$/.exec(text);
+  if (!match || match[1] === undefined || match[2] === undefined) return null;
+  let key: unknown;
+  try {
+    key = JSON.parse(decodeURIComponent(match[2]));
+  } catch {
+    return null;
+  }
+  if (key !== null && typeof key !== "number" && typeof key !== "string") return null;
+  return { id: Number(match[1]), key };
+}
+
 /** ISO8601DateTime as Jobber prints it: second precision, no fractional part. */
 export function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");

@@ -1,4 +1,5 @@
 // In-memory record shapes. Timestamps are epoch milliseconds; ids are the numeric part of a gid.
+import type { Coordinates, GeoStatus } from "./geo.ts";
 
 export interface AddressRecord {
   street1: string;
@@ -28,6 +29,9 @@ export interface PropertyRecord {
   id: number;
   clientId: number;
   address: AddressRecord;
+  /** What Jobber's geocoder found for the address (null: nothing). */
+  coordinates: Coordinates | null;
+  geoStatus: GeoStatus;
 }
 
 export interface ClientRecord {
@@ -49,6 +53,7 @@ export interface ClientRecord {
   balance: number;
 }
 
+/** Jobber's JobStatusTypeEnum (lowercase, as Jobber spells it). */
 export type JobStatus =
   | "requires_invoicing"
   | "archived"
@@ -60,6 +65,11 @@ export type JobStatus =
   | "unscheduled"
   | "active";
 
+/** The two statuses of a closed job; an open job's status follows from its visits. */
+export type ClosedStatus = "requires_invoicing" | "archived";
+
+export type JobType = "ONE_OFF" | "RECURRING";
+
 export interface VisitRecord {
   id: number;
   jobId: number;
@@ -68,6 +78,8 @@ export interface VisitRecord {
   endAt: number;
   createdAt: number;
   completedAt: number | null;
+  /** Team members (UserRecord ids) assigned to the visit. */
+  assignedUserIds: number[];
 }
 
 export interface JobRecord {
@@ -77,19 +89,32 @@ export interface JobRecord {
   propertyId: number;
   jobNumber: number;
   title: string;
-  jobStatus: JobStatus;
+  jobType: JobType;
+  /** Set while the job is closed; null while it is open. */
+  closedStatus: ClosedStatus | null;
   createdAt: number;
   updatedAt: number;
   completedAt: number | null;
+  /** In visit order (by start time). */
   visitIds: number[];
   total: number;
+}
+
+/** A team member of an account: the owner, who connects apps, and the technicians. */
+export interface UserRecord {
+  id: number;
+  accountId: number;
+  firstName: string;
+  lastName: string;
+  email: string;
+  isOwner: boolean;
+  isAdmin: boolean;
+  createdAt: number;
 }
 
 export interface AccountRecord {
   id: number;
   name: string;
   ownerUserId: number;
-  ownerName: { first: string; last: string };
-  ownerEmail: string;
   createdAt: number;
 }

@@ -1,17 +1,12 @@
 import { disconnectAccount, type Sandbox } from "./context.ts";
-import { encodeId, idOf, isoSeconds } from "./ids.ts";
+import { encodeId, idOf } from "./ids.ts";
 import { escapeHtml as e, html } from "./http.ts";
+import { jobAction, jobsSection, postButton } from "./page_jobs.ts";
 import { clientName } from "./store.ts";
 
 const CLIENTS_SHOWN = 10;
 
-function postButton(action: string, label: string): string {
-  return `<form method="post" action="${e(action)}" class="inline"><button type="submit">${
-    e(label)
-  }</button></form>`;
-}
-
-/** Server-rendered overview: accounts, a few clients, jobs with the actions tests click. */
+/** Server-rendered overview: accounts, their team and a few clients, jobs with the actions tests click. */
 export function homePage(sb: Sandbox): Response {
   const redirectUri = sb.options.redirectUris[0] ?? "";
   const sections = [...sb.store.accounts.values()].map((account) => {
@@ -23,17 +18,9 @@ export function homePage(sb: Sandbox): Response {
         c.isLead ? " <em>lead</em>" : ""
       }</li>`
     ).join("");
-    const jobRows = sb.store.listJobs(account.id).map((j) => {
-      const client = sb.store.clients.get(j.clientId);
-      const jobId = encodeId("Job", j.id);
-      return `<tr><td>#${j.jobNumber}</td><td>${e(j.title)}</td><td>${
-        e(client ? clientName(client) : "")
-      }</td>
-<td>${e(j.jobStatus)}</td><td>${j.completedAt === null ? "" : e(isoSeconds(j.completedAt))}</td>
-<td>${postButton(`/ui/jobs/${jobId}/complete`, "Complete")} ${
-        postButton(`/ui/jobs/${jobId}/close`, "Close")
-      } ${postButton(`/ui/jobs/${jobId}/reopen`, "Reopen")}</td></tr>`;
-    }).join("\n");
+    const team = sb.store.listUsers(account.id).map((u) =>
+      `<li>${e(`${u.firstName} ${u.lastName}`.trim())}${u.isOwner ? " <em>owner</em>" : ""}</li>`
+    ).join("");
     const install = `<form method="get" action="/api/oauth/authorize" class="inline">
 <input type="hidden" name="response_type" value="code">
 <input type="hidden" name="client_id" value="${e(sb.options.clientId)}">
@@ -47,36 +34,26 @@ export function homePage(sb: Sandbox): Response {
 <p>App: <strong data-testid="connection">${connected ? "connected" : "not connected"}</strong>
 ${install}
 ${connected ? postButton(`/ui/accounts/${accountId}/disconnect`, "Disconnect app") : ""}</p>
+<h3>Team</h3><ul>${team}</ul>
 <h3>Clients (${clients.length})</h3><ul>${clientRows}</ul>
-<h3>Jobs</h3>
-<table><thead><tr><th>No.</th><th>Title</th><th>Client</th><th>Status</th><th>Completed</th><th>Actions</th></tr></thead>
-<tbody>${jobRows}</tbody></table></section>`;
+${jobsSection(sb, account)}</section>`;
   }).join("\n");
   return html(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Jobber sandbox</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}section{border-top:1px solid #ddd;margin-top:1.5rem}
-.inline{display:inline}table{border-collapse:collapse}td,th{padding:.25rem .5rem;text-align:left;border-bottom:1px solid #eee}</style>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:75rem}section{border-top:1px solid #ddd;margin-top:1.5rem}
+.inline{display:inline}table{border-collapse:collapse}td,th{padding:.25rem .5rem;text-align:left;border-bottom:1px solid #eee;vertical-align:top}
+.new-job label{margin-right:.75rem}details ol{margin:.25rem 0;padding-left:1.25rem}</style>
 </head><body><h1>Jobber sandbox</h1><p>A local stand-in for Jobber. Control API under <code>/_sandbox/</code>.</p>
 ${sections}</body></html>`);
 }
 
 /** Form targets for the page's buttons; they redirect back to the page. */
-export function uiAction(sb: Sandbox, url: URL): Response | null {
-  const back = new Response(null, { status: 303, headers: { location: "/" } });
-  const job = /^\/ui\/jobs\/([^/]+)\/(complete|close|reopen)$/.exec(url.pathname);
-  if (job) {
-    const id = idOf("Job", decodeURIComponent(job[1]!));
-    if (id === null || !sb.store.jobs.has(id)) return null;
-    if (job[2] === "complete") sb.store.completeJob(id);
-    else if (job[2] === "close") sb.store.closeJob(id, "requires_invoicing");
-    else sb.store.reopenJob(id);
-    return back;
-  }
+export async function uiAction(sb: Sandbox, req: Request, url: URL): Promise<Response | null> {
   const disconnect = /^\/ui\/accounts\/([^/]+)\/disconnect$/.exec(url.pathname);
   if (disconnect) {
     const id = idOf("Account", decodeURIComponent(disconnect[1]!));
     if (id === null || !sb.store.accounts.has(id)) return null;
     disconnectAccount(sb, id);
-    return back;
+    return new Response(null, { status: 303, headers: { location: "/" } });
   }
-  return null;
+  return await jobAction(sb, req, url);
 }

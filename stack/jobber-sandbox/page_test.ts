@@ -24,7 +24,7 @@ Deno.test("the page's buttons close a job and disconnect the app", async () => {
     const jobId = btoa(`gid://Jobber/Job/${job.id}`);
     const closed = await fetch(`${s.url}/ui/jobs/${jobId}/close`, { method: "POST", redirect: "manual" });
     assert.equal(closed.status, 303);
-    assert.equal(job.jobStatus, "requires_invoicing");
+    assert.equal(job.closedStatus, "requires_invoicing");
     const page = await (await fetch(`${s.url}/`)).text();
     assert.match(page, />Disconnect app</);
     const off = await fetch(`${s.url}/ui/accounts/${t.accountId}/disconnect`, {

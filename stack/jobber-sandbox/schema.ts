@@ -25,6 +25,8 @@ export const NEWER_THAN_2022: readonly string[] = [
 export const SDL = /* GraphQL */ `
 scalar EncodedId
 scalar ISO8601DateTime
+"""An IANA time zone name, e.g. America/Denver."""
+scalar Timezone
 
 type Query {
   account: Account
@@ -49,6 +51,15 @@ type Query {
   ): JobConnection!
   job(id: EncodedId!): Job
   visit(id: EncodedId!): Visit
+  visits(
+    filter: VisitFilterAttributes
+    sort: [VisitsSortInput!]
+    timezone: Timezone
+    after: String
+    before: String
+    first: Int
+    last: Int
+  ): VisitConnection!
   webHookEvent(
     webHookId: EncodedId!
     itemId: EncodedId!
@@ -81,6 +92,18 @@ type Name {
   first: String!
   full: String!
   last: String!
+}
+
+type UserConnection {
+  edges: [UserEdge!]
+  nodes: [User!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type UserEdge {
+  cursor: String!
+  node: User!
 }
 
 type UserEmail {
@@ -200,17 +223,39 @@ type Property {
   id: EncodedId!
   isBillingAddress: Boolean
   jobberWebUri: String!
+  jobs(after: String, before: String, first: Int, last: Int): JobConnection!
+  latitude: String! @deprecated(reason: "Use the fields available on 'address' instead")
+  longitude: String! @deprecated(reason: "Use the fields available on 'address' instead")
 }
 
 type PropertyAddress {
   city: String
+  coordinates: GeoPoint
   country: String
+  geoStatus: GeoStatus
   id: EncodedId!
   postalCode: String
   province: String
   street: String!
   street1: String
   street2: String
+}
+
+type GeoPoint {
+  latitude: Float!
+  latitudeString: String!
+  longitude: Float!
+  longitudeString: String!
+  point: String!
+}
+
+enum GeoStatus {
+  NOT_STARTED
+  PROCESSING
+  FOUND
+  NOT_FOUND
+  MANUAL_OVERRIDE
+  FOUND_ALTERNATE
 }
 
 type PropertyConnection {
@@ -264,6 +309,7 @@ input JobFilterAttributes {
   startAt: Iso8601DateTimeRangeInput
   endAt: Iso8601DateTimeRangeInput
   completedAt: Iso8601DateTimeRangeInput
+  includeUnscheduled: Boolean
   status: JobStatusTypeEnum
 }
 
@@ -283,7 +329,24 @@ type Job {
   title: String
   total: Float!
   updatedAt: ISO8601DateTime!
-  visits(after: String, before: String, first: Int, last: Int): VisitConnection!
+  visits(
+    after: String
+    before: String
+    first: Int
+    last: Int
+    filter: VisitFilterAttributes
+    sort: [VisitsSortInput!]
+    timezone: Timezone
+  ): VisitConnection!
+  visitsInfo: VisitsInfo!
+}
+
+type VisitsInfo {
+  futureCount: Int!
+  incompleteTotal: Int!
+  pastCount: Int!
+  scheduledCount: Int!
+  unscheduledCount: Int!
 }
 
 type JobConnection {
@@ -307,8 +370,29 @@ enum VisitStatusTypeEnum {
   UPCOMING
 }
 
+input VisitFilterAttributes {
+  status: VisitStatusTypeEnum
+  createdAt: Iso8601DateTimeRangeInput
+  startAt: Iso8601DateTimeRangeInput
+  endAt: Iso8601DateTimeRangeInput
+  completedAt: Iso8601DateTimeRangeInput
+  assignedTo: EncodedId
+}
+
+enum VisitsSortableFields {
+  CREATED_AT
+  START_AT
+  CLIENT_PRIMARY_NAME
+}
+
+input VisitsSortInput {
+  key: VisitsSortableFields!
+  direction: SortDirectionEnum!
+}
+
 type Visit {
   allDay: Boolean!
+  assignedUsers(after: String, before: String, first: Int, last: Int): UserConnection
   client: Client!
   completedAt: ISO8601DateTime
   createdAt: ISO8601DateTime!
@@ -323,7 +407,7 @@ type Visit {
   property: Property!
   startAt: ISO8601DateTime
   title: String
-  visitStatus: VisitStatusTypeEnum!
+  visitStatus(timezone: Timezone): VisitStatusTypeEnum!
 }
 
 type VisitConnection {

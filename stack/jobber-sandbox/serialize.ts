@@ -1,6 +1,7 @@
 import { encodeId, isoSeconds } from "./ids.ts";
-import type { ClientRecord, JobRecord } from "./model.ts";
+import type { ClientRecord, JobRecord, PropertyRecord, UserRecord, VisitRecord } from "./model.ts";
 import { clientName, type Store } from "./store.ts";
+import { isLastScheduledVisit, jobStatus, visitsOf, visitStatus } from "./work.ts";
 
 // JSON views for the control API and the page: ids as Jobber would show them (EncodedId).
 
@@ -32,28 +33,67 @@ export function clientJson(c: ClientRecord) {
       description: p.description,
     })),
     billingAddress: c.billingAddress,
-    properties: c.properties.map((p) => ({ id: encodeId("Property", p.id), address: p.address })),
+    properties: c.properties.map(propertyJson),
+  };
+}
+
+export function userJson(u: UserRecord) {
+  return {
+    id: encodeId("User", u.id),
+    accountId: encodeId("Account", u.accountId),
+    name: `${u.firstName} ${u.lastName}`.trim(),
+    firstName: u.firstName,
+    lastName: u.lastName,
+    email: u.email,
+    isAccountOwner: u.isOwner,
+    isAccountAdmin: u.isAdmin,
+  };
+}
+
+export function propertyJson(p: PropertyRecord) {
+  return {
+    id: encodeId("Property", p.id),
+    address: p.address,
+    coordinates: p.coordinates,
+    geoStatus: p.geoStatus,
+  };
+}
+
+const iso = (ms: number | null) => (ms === null ? null : isoSeconds(ms));
+
+export function visitJson(store: Store, v: VisitRecord) {
+  return {
+    id: encodeId("Visit", v.id),
+    jobId: encodeId("Job", v.jobId),
+    title: v.title,
+    startAt: isoSeconds(v.startAt),
+    endAt: isoSeconds(v.endAt),
+    isComplete: v.completedAt !== null,
+    completedAt: iso(v.completedAt),
+    visitStatus: visitStatus(v, store.now()),
+    isLastScheduledVisit: isLastScheduledVisit(store, v),
+    assignedUsers: v.assignedUserIds.map((id) => {
+      const u = store.users.get(id);
+      return { id: encodeId("User", id), name: u ? `${u.firstName} ${u.lastName}`.trim() : "" };
+    }),
   };
 }
 
 export function jobJson(store: Store, j: JobRecord) {
+  const property = store.properties.get(j.propertyId);
   return {
     id: encodeId("Job", j.id),
     accountId: encodeId("Account", j.accountId),
     clientId: encodeId("Client", j.clientId),
     jobNumber: j.jobNumber,
     title: j.title,
-    jobStatus: j.jobStatus,
+    jobStatus: jobStatus(store, j),
+    jobType: j.jobType,
+    total: j.total,
     createdAt: isoSeconds(j.createdAt),
     updatedAt: isoSeconds(j.updatedAt),
-    completedAt: j.completedAt === null ? null : isoSeconds(j.completedAt),
-    visits: j.visitIds.map((id) => {
-      const v = store.visits.get(id);
-      return {
-        id: encodeId("Visit", id),
-        isComplete: v?.completedAt != null,
-        completedAt: v?.completedAt != null ? isoSeconds(v.completedAt) : null,
-      };
-    }),
+    completedAt: iso(j.completedAt),
+    property: property ? propertyJson(property) : null,
+    visits: visitsOf(store, j).map((v) => visitJson(store, v)),
   };
 }

@@ -11,6 +11,7 @@ import { authorizeDecision, authorizePage, tokenEndpoint } from "./oauth.ts";
 import { resolveOptions, type SandboxOptions } from "./options.ts";
 import { homePage, uiAction } from "./page.ts";
 import { buildSandboxSchema } from "./schema.ts";
+import { resetStore } from "./seed.ts";
 import { Store } from "./store.ts";
 import { WebhookDispatcher } from "./webhooks.ts";
 
@@ -55,9 +56,10 @@ export function createSandbox(partial: Partial<SandboxOptions> = {}): Sandbox {
       event.topic,
       encodeId("Account", event.accountId),
       encodeId(event.itemType, event.itemId),
+      event.at,
     );
   });
-  store.reset(options.seed);
+  resetStore(store, options.seed);
   sb.webhooks.subscribeAll(options.webhookUrl);
   return sb;
 }
@@ -73,7 +75,7 @@ export async function handle(sb: Sandbox, req: Request): Promise<Response> {
     if (path.startsWith("/_sandbox/")) return await controlApi(sb, req, url);
     if (path === "/" && req.method === "GET") return homePage(sb);
     if (path.startsWith("/ui/") && req.method === "POST") {
-      const res = uiAction(sb, url);
+      const res = await uiAction(sb, req, url);
       if (res) return res;
     }
     return apiError(404, "not_found", `No route ${req.method} ${path}`);

@@ -1,3 +1,4 @@
+import { type Coordinates, locate } from "./geo.ts";
 import { generateClients, type IdAllocator } from "./generator.ts";
 import type {
   AccountRecord,
@@ -7,8 +8,10 @@ import type {
   JobRecord,
   PhoneRecord,
   PropertyRecord,
+  UserRecord,
   VisitRecord,
 } from "./model.ts";
+import { lowerBound, type RangeFilter } from "./paging.ts";
 
 /** Data-change topics the store reports; the webhook dispatcher decides who hears them. */
 export type ChangeTopic =
@@ -18,6 +21,7 @@ export type ChangeTopic =
   | "JOB_CREATE"
   | "JOB_UPDATE"
   | "JOB_CLOSED"
+  | "JOB_DESTROY"
   | "VISIT_COMPLETE";
 
 export interface ChangeEvent {
@@ -25,6 +29,7 @@ export interface ChangeEvent {
   accountId: number;
   itemType: "Client" | "Job" | "Visit";
   itemId: number;
+  /** When it happened: the record's new updatedAt where it has one, so no two changes share it. */
   at: number;
 }
 
@@ -34,27 +39,6 @@ export interface ClientFilter {
   isCompany?: boolean | null | undefined;
   updatedAt?: RangeFilter | null | undefined;
   createdAt?: RangeFilter | null | undefined;
-}
-
-export interface RangeFilter {
-  after?: number | null | undefined;
-  before?: number | null | undefined;
-  eq?: number | null | undefined;
-}
-
-export interface PageRequest {
-  first?: number | null | undefined;
-  last?: number | null | undefined;
-  /** Numeric id the page starts after / ends before (decoded from a cursor). */
-  afterId?: number | null | undefined;
-  beforeId?: number | null | undefined;
-}
-
-export interface Page<T> {
-  items: T[];
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-  totalCount: () => number;
 }
 
 export interface ClientInput {
@@ -84,98 +68,11 @@ export interface ClientInput {
 
 export type AddressInput = { [K in keyof AddressRecord]?: string | undefined };
 
-export const DEFAULT_PAGE_SIZE = 100;
-
-export function inRange(value: number | null, range: RangeFilter | null | undefined): boolean {
-  if (!range) return true;
-  if (value === null) return range.after == null && range.before == null && range.eq == null;
-  // Jobber compares at second precision, the precision it prints timestamps with.
-  const v = Math.floor(value / 1000);
-  if (range.eq != null && v !== Math.floor(range.eq / 1000)) return false;
-  if (range.after != null && v < Math.floor(range.after / 1000)) return false;
-  if (range.before != null && v > Math.floor(range.before / 1000)) return false;
-  return true;
-}
-
-/** First index whose id is greater than (strict) or at least (non-strict) `id`. */
-function lowerBound(list: { id: number }[], id: number, strict: boolean): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const midId = list[mid]!.id;
-    if (midId < id || (strict && midId === id)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * Pages a list sorted by id without copying it: the window is found by binary search on the
- * cursor id and the predicate is applied lazily, so 50,000 clients page as fast as 50.
- */
-export function pageById<T extends { id: number }>(
-  list: T[],
-  req: PageRequest,
-  match: (item: T) => boolean,
-): Page<T> {
-  const start = req.afterId != null ? lowerBound(list, req.afterId, true) : 0;
-  const end = req.beforeId != null ? lowerBound(list, req.beforeId, false) : list.length;
-  const items: T[] = [];
-  let hasNextPage = false;
-  let hasPreviousPage = false;
-  const useLast = req.last != null && req.first == null;
-  if (!useLast) {
-    const limit = req.first ?? DEFAULT_PAGE_SIZE;
-    let i = start;
-    for (; i < end && items.length < limit; i++) if (match(list[i]!)) items.push(list[i]!);
-    for (; i < end; i++) {
-      if (match(list[i]!)) {
-        hasNextPage = true;
-        break;
-      }
-    }
-    for (let j = start - 1; j >= 0; j--) {
-      if (match(list[j]!)) {
-        hasPreviousPage = true;
-        break;
-      }
-    }
-    if (req.last != null && items.length > req.last) {
-      items.splice(0, items.length - req.last);
-      hasPreviousPage = true;
-    }
-  } else {
-    const limit = req.last!;
-    let i = end - 1;
-    for (; i >= start && items.length < limit; i--) if (match(list[i]!)) items.push(list[i]!);
-    for (; i >= start; i--) {
-      if (match(list[i]!)) {
-        hasPreviousPage = true;
-        break;
-      }
-    }
-    for (let j = end; j < list.length; j++) {
-      if (match(list[j]!)) {
-        hasNextPage = true;
-        break;
-      }
-    }
-    items.reverse();
-  }
-  let total: number | null = null;
-  return {
-    items,
-    hasNextPage,
-    hasPreviousPage,
-    totalCount: () => {
-      if (total === null) {
-        total = 0;
-        for (const item of list) if (match(item)) total++;
-      }
-      return total;
-    },
-  };
+export interface UserInput {
+  firstName: string;
+  lastName: string;
+  email?: string | undefined;
+  isAdmin?: boolean | undefined;
 }
 
 export function clientName(c: ClientRecord): string {
@@ -183,12 +80,25 @@ export function clientName(c: ClientRecord): string {
   return `${c.firstName} ${c.lastName}`.trim();
 }
 
+/**
+ * The updatedAt a change stamps: now, but always in a later second than the previous value.
+ * Jobber prints timestamps to the second, and integrations compare them ("never older"); two
+ * changes in one second would look like one, so the sandbox never lets that happen.
+ */
+export function nextUpdatedAt(previous: number, now: number): number {
+  return Math.max(now, (Math.floor(previous / 1000) + 1) * 1000);
+}
+
+/** All sandbox data, in memory, plus the change events the webhook dispatcher listens to. */
 export class Store {
   accounts = new Map<number, AccountRecord>();
+  users = new Map<number, UserRecord>();
+  usersByAccount = new Map<number, UserRecord[]>();
   /** Per account, sorted by id ascending (ids only grow, so appends keep the order). */
   clientsByAccount = new Map<number, ClientRecord[]>();
   clients = new Map<number, ClientRecord>();
   properties = new Map<number, PropertyRecord>();
+  /** Per account, sorted by id ascending. */
   jobsByAccount = new Map<number, JobRecord[]>();
   jobs = new Map<number, JobRecord>();
   visits = new Map<number, VisitRecord>();
@@ -201,23 +111,26 @@ export class Store {
     this.listeners.push(listener);
   }
 
-  private emit(
+  emit(
     topic: ChangeTopic,
     accountId: number,
     itemType: ChangeEvent["itemType"],
     itemId: number,
+    at: number = this.now(),
   ): void {
-    const event = { topic, accountId, itemType, itemId, at: this.now() };
+    const event = { topic, accountId, itemType, itemId, at };
     for (const l of this.listeners) l(event);
   }
 
-  readonly ids: IdAllocator = {
-    next: (kind) => ++this.counters[kind],
+  readonly ids: IdAllocator & { next(kind: "job" | "visit" | "user"): number } = {
+    next: (kind: keyof Store["counters"]) => ++this.counters[kind],
   };
 
-  /** Back to the seeded state: two accounts with generated clients and a few jobs. */
-  reset(seed: number): void {
+  /** Empty, with every id counter back at zero (seed.ts fills it again). */
+  clear(): void {
     this.accounts.clear();
+    this.users.clear();
+    this.usersByAccount.clear();
     this.clientsByAccount.clear();
     this.clients.clear();
     this.properties.clear();
@@ -225,42 +138,47 @@ export class Store {
     this.jobs.clear();
     this.visits.clear();
     for (const key of Object.keys(this.counters) as Array<keyof typeof this.counters>) this.counters[key] = 0;
-    const seeded: Array<[string, { first: string; last: string }]> = [
-      ["Sparkle Cleaning Co.", { first: "Sam", last: "Sparkle" }],
-      ["Green Lawn Pros", { first: "Gale", last: "Green" }],
-    ];
-    for (const [name, owner] of seeded) {
-      const account = this.createAccount(name, owner);
-      this.generateClients(account.id, 25, seed * 1000 + account.id);
-      const list = this.clientsByAccount.get(account.id) ?? [];
-      const [a, b, c] = [list[0], list[1], list[2]];
-      if (a) this.createJob(account.id, a.id, "Spring clean-up", { silent: true });
-      if (b) {
-        const job = this.createJob(account.id, b.id, "Weekly maintenance", { silent: true });
-        this.completeJob(job.id, { silent: true });
-      }
-      if (c) {
-        const job = this.createJob(account.id, c.id, "Window washing", { silent: true });
-        this.completeJob(job.id, { silent: true });
-        this.closeJob(job.id, "requires_invoicing", { silent: true });
-      }
-    }
   }
 
   createAccount(name: string, owner = { first: "Account", last: "Owner" }): AccountRecord {
     const id = ++this.counters.account;
-    const account: AccountRecord = {
-      id,
-      name,
-      ownerUserId: ++this.counters.user,
-      ownerName: owner,
-      ownerEmail: `owner${id}@example.com`,
-      createdAt: this.now(),
-    };
+    const account: AccountRecord = { id, name, ownerUserId: 0, createdAt: this.now() };
     this.accounts.set(id, account);
     this.clientsByAccount.set(id, []);
     this.jobsByAccount.set(id, []);
+    this.usersByAccount.set(id, []);
+    // The owner is the account's first user and the one who connects apps.
+    const ownerUser = this.addUser(id, {
+      firstName: owner.first,
+      lastName: owner.last,
+      email: `owner${id}@example.com`,
+      isAdmin: true,
+    }, true);
+    account.ownerUserId = ownerUser.id;
     return account;
+  }
+
+  addUser(accountId: number, input: UserInput, isOwner = false): UserRecord {
+    const list = this.usersByAccount.get(accountId);
+    if (!list) throw new Error(`Unknown account ${accountId}`);
+    const id = this.ids.next("user");
+    const user: UserRecord = {
+      id,
+      accountId,
+      firstName: input.firstName,
+      lastName: input.lastName,
+      email: input.email ?? `user${id}@example.com`,
+      isOwner,
+      isAdmin: isOwner || (input.isAdmin ?? false),
+      createdAt: this.now(),
+    };
+    list.push(user);
+    this.users.set(id, user);
+    return user;
+  }
+
+  listUsers(accountId: number): UserRecord[] {
+    return this.usersByAccount.get(accountId) ?? [];
   }
 
   /** Bulk import: fires no webhooks, like an import in Jobber. */
@@ -305,7 +223,7 @@ export class Store {
     this.applyInput(client, input);
     list.push(client);
     this.clients.set(client.id, client);
-    this.emit("CLIENT_CREATE", accountId, "Client", client.id);
+    this.emit("CLIENT_CREATE", accountId, "Client", client.id, client.updatedAt);
     return client;
   }
 
@@ -313,30 +231,46 @@ export class Store {
     const client = this.clients.get(id);
     if (!client) return null;
     this.applyInput(client, input);
-    // Jobber timestamps have second precision; never let an edit keep the same updatedAt second
-    // as the previous value would hide it from an `updatedAt.after` sync.
-    client.updatedAt = Math.max(this.now(), client.updatedAt + 1);
-    this.emit("CLIENT_UPDATE", client.accountId, "Client", client.id);
+    // A later second than before, or an `updatedAt.after` sync could miss the edit.
+    client.updatedAt = nextUpdatedAt(client.updatedAt, this.now());
+    this.emit("CLIENT_UPDATE", client.accountId, "Client", client.id, client.updatedAt);
     return client;
   }
 
   deleteClient(id: number): boolean {
     const client = this.clients.get(id);
     if (!client) return false;
+    // Jobs cannot outlive their client (Job.client is non-null): they are deleted first, each
+    // with its own JOB_DESTROY, as deleting them one by one would.
+    for (const job of this.listJobs(client.accountId).filter((j) => j.clientId === id)) this.removeJob(job);
     const list = this.clientsByAccount.get(client.accountId) ?? [];
     const index = lowerBound(list, id, false);
     if (list[index]?.id === id) list.splice(index, 1);
     this.clients.delete(id);
     for (const p of client.properties) this.properties.delete(p.id);
-    // Jobs cannot outlive their client (Job.client is non-null), so they go with it.
-    const jobs = this.jobsByAccount.get(client.accountId) ?? [];
-    for (const job of jobs.filter((j) => j.clientId === id)) {
-      jobs.splice(jobs.indexOf(job), 1);
-      this.jobs.delete(job.id);
-      for (const v of job.visitIds) this.visits.delete(v);
-    }
     this.emit("CLIENT_DESTROY", client.accountId, "Client", id);
     return true;
+  }
+
+  /**
+   * Adds a service address to a client. Jobber geocodes it; `coordinates` stands for a pin the
+   * user placed by hand (MANUAL_OVERRIDE), or null for an address the geocoder cannot place.
+   */
+  addProperty(
+    client: ClientRecord,
+    address: AddressRecord,
+    coordinates?: Coordinates | null,
+  ): PropertyRecord {
+    const property: PropertyRecord = {
+      id: this.ids.next("property"),
+      clientId: client.id,
+      address,
+      ...locate(address),
+    };
+    if (coordinates !== undefined) setCoordinates(property, coordinates);
+    client.properties.push(property);
+    this.properties.set(property.id, property);
+    return property;
   }
 
   private applyInput(client: ClientRecord, input: ClientInput): void {
@@ -367,127 +301,36 @@ export class Store {
     if (input.billingAddress !== undefined) {
       client.billingAddress = input.billingAddress === null ? null : fullAddress(input.billingAddress);
     }
-    if (input.propertyAddress != null) {
-      const property: PropertyRecord = {
-        id: this.ids.next("property"),
-        clientId: client.id,
-        address: fullAddress(input.propertyAddress),
-      };
-      client.properties.push(property);
-      this.properties.set(property.id, property);
-    }
+    if (input.propertyAddress != null) this.addProperty(client, fullAddress(input.propertyAddress));
   }
 
-  createJob(accountId: number, clientId: number, title: string, opts: { silent?: boolean } = {}): JobRecord {
-    const client = this.clients.get(clientId);
-    if (!client || client.accountId !== accountId) throw new Error(`Unknown client ${clientId}`);
-    let property = client.properties[0];
-    if (!property) {
-      // Jobber jobs always sit on a property; use the billing address when there is no other.
-      property = {
-        id: this.ids.next("property"),
-        clientId,
-        address: client.billingAddress ? { ...client.billingAddress } : fullAddress({}),
-      };
-      client.properties.push(property);
-      this.properties.set(property.id, property);
-    }
-    const jobs = this.jobsByAccount.get(accountId)!;
-    const now = this.now();
-    const job: JobRecord = {
-      id: ++this.counters.job,
-      accountId,
-      clientId,
-      propertyId: property.id,
-      jobNumber: jobs.reduce((max, j) => Math.max(max, j.jobNumber), 0) + 1,
-      title,
-      jobStatus: "upcoming",
-      createdAt: now,
-      updatedAt: now,
-      completedAt: null,
-      visitIds: [],
-      total: 0,
-    };
-    const visit: VisitRecord = {
-      id: ++this.counters.visit,
-      jobId: job.id,
-      title,
-      startAt: now + 24 * 3600 * 1000,
-      endAt: now + 26 * 3600 * 1000,
-      createdAt: now,
-      completedAt: null,
-    };
-    job.visitIds.push(visit.id);
+  addJob(job: JobRecord, visits: VisitRecord[]): void {
+    const jobs = this.jobsByAccount.get(job.accountId);
+    if (!jobs) throw new Error(`Unknown account ${job.accountId}`);
     jobs.push(job);
     this.jobs.set(job.id, job);
-    this.visits.set(visit.id, visit);
-    if (!opts.silent) this.emit("JOB_CREATE", accountId, "Job", job.id);
-    return job;
+    for (const v of visits) this.visits.set(v.id, v);
   }
 
-  completeJob(jobId: number, opts: { silent?: boolean } = {}): JobRecord | null {
-    const job = this.jobs.get(jobId);
-    if (!job) return null;
-    const now = this.now();
-    const completed: number[] = [];
-    for (const id of job.visitIds) {
-      const visit = this.visits.get(id);
-      if (visit && visit.completedAt === null) {
-        visit.completedAt = now;
-        completed.push(visit.id);
-      }
-    }
-    if (job.completedAt === null) job.jobStatus = "action_required";
-    job.updatedAt = now;
-    if (!opts.silent) {
-      for (const id of completed) this.emit("VISIT_COMPLETE", job.accountId, "Visit", id);
-      this.emit("JOB_UPDATE", job.accountId, "Job", job.id);
-    }
-    return job;
-  }
-
-  closeJob(
-    jobId: number,
-    status: "requires_invoicing" | "archived",
-    opts: { silent?: boolean } = {},
-  ): JobRecord | null {
-    const job = this.jobs.get(jobId);
-    if (!job) return null;
-    const now = this.now();
-    job.jobStatus = status;
-    job.completedAt = now;
-    job.updatedAt = now;
-    if (!opts.silent) {
-      this.emit("JOB_CLOSED", job.accountId, "Job", job.id);
-      this.emit("JOB_UPDATE", job.accountId, "Job", job.id);
-    }
-    return job;
-  }
-
-  reopenJob(jobId: number): JobRecord | null {
-    const job = this.jobs.get(jobId);
-    if (!job) return null;
-    job.completedAt = null;
-    job.jobStatus = "upcoming";
-    job.updatedAt = this.now();
-    for (const id of job.visitIds) {
-      const visit = this.visits.get(id);
-      if (visit) visit.completedAt = null;
-    }
-    this.emit("JOB_UPDATE", job.accountId, "Job", job.id);
-    return job;
+  /** Deletes a job and its visits and fires JOB_DESTROY; lookups of either then find nothing. */
+  removeJob(job: JobRecord): void {
+    const jobs = this.jobsByAccount.get(job.accountId) ?? [];
+    const index = lowerBound(jobs, job.id, false);
+    if (jobs[index]?.id === job.id) jobs.splice(index, 1);
+    this.jobs.delete(job.id);
+    for (const v of job.visitIds) this.visits.delete(v);
+    this.emit("JOB_DESTROY", job.accountId, "Job", job.id);
   }
 
   listJobs(accountId: number): JobRecord[] {
     return this.jobsByAccount.get(accountId) ?? [];
   }
+}
 
-  isLastScheduledVisit(visit: VisitRecord): boolean {
-    const job = this.jobs.get(visit.jobId);
-    if (!job) return true;
-    const starts = job.visitIds.map((id) => this.visits.get(id)?.startAt ?? 0);
-    return visit.startAt >= Math.max(...starts);
-  }
+/** A pin set by hand (MANUAL_OVERRIDE), or null: the property then has no coordinates. */
+export function setCoordinates(property: PropertyRecord, coordinates: Coordinates | null): void {
+  property.coordinates = coordinates && { latitude: coordinates.latitude, longitude: coordinates.longitude };
+  property.geoStatus = coordinates ? "MANUAL_OVERRIDE" : "NOT_FOUND";
 }
 
 export function fullAddress(a: AddressInput): AddressRecord {

@@ -12,6 +12,7 @@ export const WEBHOOK_TOPICS: readonly FiredTopic[] = [
   "JOB_CLOSED",
   "VISIT_COMPLETE",
   "APP_DISCONNECT",
+  "JOB_DESTROY",
 ];
 
 export function isFiredTopic(value: string): value is FiredTopic {

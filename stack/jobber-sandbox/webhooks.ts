@@ -1,5 +1,5 @@
 import type { Counters } from "./counters.ts";
-import type { Faults } from "./faults.ts";
+import { type Faults, switchedOn } from "./faults.ts";
 import { isoSeconds } from "./ids.ts";
 import type { Logger } from "./log.ts";
 import { APP_UUID } from "./options.ts";
@@ -7,8 +7,6 @@ import { type FiredTopic, WEBHOOK_TOPICS } from "./topics.ts";
 
 /** Jobber expects an answer within one second; slower counts as a failed delivery. */
 export const DELIVERY_TIMEOUT_MS = 1000;
-/** How long `reorder` holds events before sending the batch backwards. */
-export const REORDER_WINDOW_MS = 200;
 const MAX_EVENTS = 500;
 
 export interface WebhookEvent {
@@ -53,6 +51,7 @@ export class WebhookDispatcher {
   private timers = new Set<ReturnType<typeof setTimeout>>();
   private inflight = new Set<Promise<void>>();
   private held: WebhookEvent[] = [];
+  private heldTimer: ReturnType<typeof setTimeout> | null = null;
   private closing = new AbortController();
 
   constructor(private deps: Deps) {}
@@ -67,11 +66,13 @@ export class WebhookDispatcher {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.held = [];
+    this.heldTimer = null;
     this.events = [];
     this.subscribeAll(defaultUrl);
   }
 
-  fire(topic: FiredTopic, accountId: string, itemId: string): WebhookEvent {
+  /** `at` is when the change happened (the record's updatedAt); it becomes `occurredAt`. */
+  fire(topic: FiredTopic, accountId: string, itemId: string, at: number = this.deps.now()): WebhookEvent {
     const url = this.subscriptions.get(topic) ?? null;
     const faults = this.deps.faults().webhooks;
     const event: WebhookEvent = {
@@ -79,11 +80,11 @@ export class WebhookDispatcher {
       topic,
       accountId,
       itemId,
-      occurredAt: isoSeconds(this.deps.now()),
+      occurredAt: isoSeconds(at),
       url,
       attempts: 0,
       lastStatus: null,
-      state: url === null ? "unsubscribed" : faults.drop ? "dropped" : "pending",
+      state: url === null ? "unsubscribed" : switchedOn(faults.drop, topic) ? "dropped" : "pending",
     };
     this.events.push(event);
     if (this.events.length > MAX_EVENTS) this.events.shift();
@@ -91,7 +92,7 @@ export class WebhookDispatcher {
     if (event.state !== "pending") return event;
     if (faults.reorder) {
       this.held.push(event);
-      if (this.held.length === 1) this.later(REORDER_WINDOW_MS, () => this.flushHeld());
+      this.heldTimer ??= this.later(faults.reorderWindowMs, () => this.flushHeld());
     } else {
       void this.send(event);
     }
@@ -103,6 +104,11 @@ export class WebhookDispatcher {
    * really sees them in reverse (parallel sends could arrive in any order).
    */
   flushHeld(): void {
+    if (this.heldTimer !== null) {
+      clearTimeout(this.heldTimer);
+      this.timers.delete(this.heldTimer);
+      this.heldTimer = null;
+    }
     const batch = this.held.reverse();
     this.held = [];
     const task = (async () => {
@@ -112,16 +118,17 @@ export class WebhookDispatcher {
   }
 
   private send(event: WebhookEvent): Promise<void>[] {
-    const copies = this.deps.faults().webhooks.duplicate ? 2 : 1;
+    const copies = switchedOn(this.deps.faults().webhooks.duplicate, event.topic) ? 2 : 1;
     return Array.from({ length: copies }, () => this.attempt(event, 1));
   }
 
-  private later(ms: number, fn: () => void): void {
+  private later(ms: number, fn: () => void): ReturnType<typeof setTimeout> {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       fn();
     }, ms);
     this.timers.add(timer);
+    return timer;
   }
 
   private attempt(event: WebhookEvent, attempt: number): Promise<void> {
@@ -163,6 +170,8 @@ export class WebhookDispatcher {
       status = 0;
     }
     if (this.closing.signal.aborted || epoch !== this.epoch) return;
+    // A slow receiver's answer arrives after Jobber stopped waiting: no status, a failed attempt.
+    if (switchedOn(faults.slow, event.topic)) status = 0;
     event.lastStatus = status;
     this.deps.counters.recordResponse({ topic: event.topic, status, attempt });
     const ok = status >= 200 && status < 300;
