@@ -23,9 +23,9 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-export function createSandbox(partial: Partial<SandboxOptions> = {}): Sandbox {
+/** `now` is the sandbox's clock; tests pass one they move by hand. */
+export function createSandbox(partial: Partial<SandboxOptions> = {}, now: () => number = Date.now): Sandbox {
   const options = resolveOptions(partial);
-  const now = Date.now;
   const log = createLogger(options.quiet);
   const store = new Store(now);
   const counters = new Counters();
@@ -85,8 +85,11 @@ export async function handle(sb: Sandbox, req: Request): Promise<Response> {
   }
 }
 
-export async function startSandbox(partial: Partial<SandboxOptions> = {}): Promise<RunningSandbox> {
-  const sb = createSandbox(partial);
+export async function startSandbox(
+  partial: Partial<SandboxOptions> = {},
+  now: () => number = Date.now,
+): Promise<RunningSandbox> {
+  const sb = createSandbox(partial, now);
   const { promise: listening, resolve } = Promise.withResolvers<number>();
   const server = Deno.serve({
     hostname: "127.0.0.1",

@@ -5,21 +5,22 @@ import { type RunningSandbox, startSandbox } from "./server.ts";
 export const REDIRECT = "http://127.0.0.1:1/callback";
 export const VERSION = "2025-04-16";
 
-export function start(options: Partial<SandboxOptions> = {}): Promise<RunningSandbox> {
+export function start(options: Partial<SandboxOptions> = {}, now?: () => number): Promise<RunningSandbox> {
   return startSandbox({
     port: 0,
     quiet: true,
     redirectUris: [REDIRECT],
     webhookUrl: "http://127.0.0.1:9/none",
     ...options,
-  });
+  }, now);
 }
 
 export async function withSandbox(
   options: Partial<SandboxOptions>,
   fn: (s: RunningSandbox) => Promise<void>,
+  now?: () => number,
 ): Promise<void> {
-  const s = await start(options);
+  const s = await start(options, now);
   try {
     await fn(s);
   } finally {
@@ -146,6 +147,17 @@ export function receiver(respond: (n: number) => Promise<number> | number = () =
     url: `http://127.0.0.1:${server.addr.port}/hook`,
     received,
     close: () => server.shutdown(),
+  };
+}
+
+/** A clock a test moves by hand, starting at `start`. */
+export function manualClock(start: number) {
+  let t = start;
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
   };
 }
 
