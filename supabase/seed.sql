@@ -32,3 +32,13 @@ values
   ('b1111111-1111-4111-8111-111111111111', 'manual', 'Dana Whitfield', 'dana.whitfield@example.com', '+12125550143'),
   ('b1111111-1111-4111-8111-111111111111', 'manual', 'Luis Romero', null, '+13055550199'),
   ('b2222222-2222-4222-8222-222222222222', 'manual', 'Priya Natarajan', 'priya@example.ca', '+14165550123');
+
+-- Brightside asks for reviews out of the box, a minute after a job is done, so a newcomer who
+-- completes a job in the Jobber sandbox sees the decision (and the text) within seconds.
+-- example.com is reserved for examples: the review link lands on a harmless page.
+update public.review_settings
+set enabled = true,
+    delay_minutes = 1,
+    review_url = 'https://example.com/reviews/brightside-cleaning',
+    sender_name = 'Brightside Cleaning'
+where business_id = 'b1111111-1111-4111-8111-111111111111';

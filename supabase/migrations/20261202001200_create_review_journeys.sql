@@ -36,6 +36,9 @@ create table public.review_requests (
   state text not null check (state in ('held', 'scheduled', 'in_progress', 'done', 'clicked', 'cancelled')),
   -- automatic: decided when the completion arrived; ask_recent: an owner asked a historical one.
   origin text not null default 'automatic' check (origin in ('automatic', 'ask_recent')),
+  -- The recipient's zone the messages were timed in (the property's, else the business's, else
+  -- UTC): the send window is checked in it again at send time.
+  time_zone text not null check (char_length(time_zone) between 1 and 64),
   -- 128-bit random, URL-safe. They open the review page and unsubscribe this request's address,
   -- so only the service role can read them (column grants below).
   link_token text not null unique check (link_token ~ '^[A-Za-z0-9_-]{22}$'),
@@ -121,7 +124,7 @@ create policy "Review messages are visible to members of their business"
 grant select on public.review_decisions, public.review_messages to authenticated;
 -- Every column but the two tokens.
 grant select (
-  id, business_id, completion_id, job_id, customer_id, state, origin, clicked_at, click_count, cancel_reason,
+  id, business_id, completion_id, job_id, customer_id, state, origin, time_zone, clicked_at, click_count, cancel_reason,
   approved_at, approved_by, created_at, updated_at
 ) on public.review_requests to authenticated;
 grant select, insert, update, delete on public.review_decisions, public.review_requests, public.review_messages

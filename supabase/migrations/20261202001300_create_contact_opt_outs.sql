@@ -21,8 +21,8 @@ as $$
     select case when btrim(p_phone) ~ '^\+?[0-9 ().\-]+$' then regexp_replace(p_phone, '[^0-9]', '', 'g') end as d
   ) x
 $$;
-revoke all on function private.normalize_phone(text, text) from public, anon;
-grant execute on function private.normalize_phone(text, text) to authenticated, service_role;
+revoke all on function private.normalize_phone(text, text) from public, anon, authenticated;
+grant execute on function private.normalize_phone(text, text) to service_role;
 
 create table public.contact_opt_outs (
   business_id uuid not null references public.businesses (id) on delete cascade,

@@ -28,25 +28,39 @@ as $$
   select p_sent_at is not null or p_status in ('sending', 'queued', 'sent', 'delivered', 'undelivered')
 $$;
 
--- A request's state from its messages: done once nothing is left to send, in progress once one
--- was handed over. Held, clicked and cancelled requests keep their state.
-create function private.review_refresh_request_states(p_request_ids uuid[]) returns void
+-- A request's state from its messages. Still something to send: held stays held, and a request
+-- is in progress once the provider took one of its messages. Nothing left to send: done if any
+-- message went out; otherwise, when p_cancel_reason is given (the rest was cancelled), cancelled
+-- with that reason - it was never asked, so it does not count (SPEC §10) - else done.
+-- Clicked, done and cancelled requests keep their state.
+create function private.review_refresh_request_states(p_request_ids uuid[], p_cancel_reason text default null)
+returns void
 language sql volatile security definer set search_path = ''
 as $$
-  update public.review_requests r set state = s.state
+  update public.review_requests r set state = s.state, cancel_reason = s.cancel_reason
   from (
     select r2.id,
       case
-        when not bool_or(m.status in ('held', 'scheduled', 'sending')) then 'done'
-        when bool_or(private.review_message_was_sent(m.status, m.sent_at) and m.status <> 'sending') then 'in_progress'
-        else r2.state
-      end as state
+        when bool_or(m.status in ('held', 'scheduled', 'sending')) then
+          case
+            when r2.state = 'held' then 'held'
+            when bool_or(private.review_message_was_sent(m.status, m.sent_at) and m.status <> 'sending') then 'in_progress'
+            else r2.state
+          end
+        when bool_or(private.review_message_was_sent(m.status, m.sent_at)) or p_cancel_reason is null then 'done'
+        else 'cancelled'
+      end as state,
+      case
+        when not bool_or(m.status in ('held', 'scheduled', 'sending'))
+         and not bool_or(private.review_message_was_sent(m.status, m.sent_at))
+         and p_cancel_reason is not null then p_cancel_reason
+      end as cancel_reason
     from public.review_requests r2
     join public.review_messages m on m.request_id = r2.id
-    where r2.id = any (p_request_ids) and r2.state in ('scheduled', 'in_progress')
-    group by r2.id
+    where r2.id = any (p_request_ids) and r2.state in ('held', 'scheduled', 'in_progress')
+    group by r2.id, r2.state
   ) s
-  where r.id = s.id and r.state is distinct from s.state
+  where r.id = s.id and (r.state, r.cancel_reason) is distinct from (s.state, s.cancel_reason)
 $$;
 
 -- Moves one message forward: to a status of higher rank, never out of a terminal one, and to
@@ -104,7 +118,8 @@ begin
   where m.id = p_message_id;
 
   if v_moves then
-    perform private.review_refresh_request_states(array[v_msg.request_id]);
+    perform private.review_refresh_request_states(array[v_msg.request_id],
+      case when p_status = 'cancelled' then p_cancel_reason end);
   end if;
   return v_moves;
 end

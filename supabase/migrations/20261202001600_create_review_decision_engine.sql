@@ -108,21 +108,21 @@ declare
   v_recheck boolean := p_mode in ('ask_recent', 'preview');
   v_rows private.review_candidate[];
   v_row private.review_candidate;
-  v_rejected integer[] := '{}';
-  v_acc_jobs uuid[] := '{}';
-  v_acc_customers uuid[] := '{}';
-  v_acc_phones text[] := '{}';
-  v_acc_emails text[] := '{}';
+  v_rejected integer[] := '{}'::integer[];
+  v_acc_jobs uuid[] := '{}'::uuid[];
+  v_acc_customers uuid[] := '{}'::uuid[];
+  v_acc_phones text[] := '{}'::text[];
+  v_acc_emails text[] := '{}'::text[];
   v_business uuid;
   -- pacing (ask_recent / preview)
-  v_slot_ords integer[] := '{}';
-  v_slot_times timestamptz[] := '{}';
+  v_slot_ords integer[] := '{}'::integer[];
+  v_slot_times timestamptz[] := '{}'::timestamptz[];
   v_per_hour integer;
   v_spacing interval;
   v_start timestamptz;
-  v_used integer[] := '{}';
-  v_zone_names text[] := '{}';
-  v_zone_next integer[] := '{}';
+  v_used integer[] := '{}'::integer[];
+  v_zone_names text[] := '{}'::text[];
+  v_zone_next integer[] := '{}'::integer[];
   v_zi integer;
   v_k integer;
   v_t timestamptz;
@@ -477,10 +477,11 @@ begin
   ),
   new_requests as (
     insert into public.review_requests (id, business_id, completion_id, job_id, customer_id, state, origin,
-                                        link_token, unsubscribe_token)
+                                        time_zone, link_token, unsubscribe_token)
     select a.request_id, a.business_id, a.completion_id, a.job_id, a.customer_id,
            case when a.require_approval then 'held' else 'scheduled' end,
            case when v_recheck then 'ask_recent' else 'automatic' end,
+           a.zone,
            translate(encode(extensions.gen_random_bytes(16), 'base64'), '+/=', '-_'),
            translate(encode(extensions.gen_random_bytes(16), 'base64'), '+/=', '-_')
     from asked a

@@ -2,7 +2,7 @@
 -- helper, and that helper is a security definer with a fixed search_path. The checks are generic
 -- (they query the catalog), so a table or policy added later without following the rules fails here.
 begin;
-select plan(18);
+select plan(27);
 
 select ok(
   (select count(*) from pg_class where relnamespace = 'public'::regnamespace and relkind in ('r', 'p')) >= 5,
@@ -75,6 +75,45 @@ select policies_are('public', 'integrations_jobber', array[
 select policies_are('public', 'jobber_sync_runs', array[
   'Sync runs are visible to members of their business'
 ], 'jobber_sync_runs has only the members-read policy');
+
+select policies_are('public', 'jobs', array[
+  'Jobs are visible to members of their business'
+], 'jobs has only the members-read policy');
+
+select policies_are('public', 'job_visits', array[
+  'Job visits are visible to members of their business'
+], 'job_visits has only the members-read policy');
+
+select policies_are('public', 'job_completions', array[
+  'Job completions are visible to members of their business'
+], 'job_completions has only the members-read policy');
+
+select policies_are('public', 'review_settings', array[
+  'Review settings are visible to members of their business',
+  'Owners and admins can change their review settings'
+], 'review_settings has exactly the read and owner/admin update policies');
+
+select policies_are('public', 'review_decisions', array[
+  'Review decisions are visible to members of their business'
+], 'review_decisions has only the members-read policy');
+
+select policies_are('public', 'review_requests', array[
+  'Review requests are visible to members of their business'
+], 'review_requests has only the members-read policy');
+
+select policies_are('public', 'review_messages', array[
+  'Review messages are visible to members of their business'
+], 'review_messages has only the members-read policy');
+
+select policies_are('public', 'contact_opt_outs', array[
+  'Opt-outs are visible to members of their business',
+  'Owners and admins can add manual opt-outs',
+  'Owners and admins can remove manual opt-outs'
+], 'contact_opt_outs has exactly the read and owner/admin manual add / remove policies');
+
+select policies_are('public', 'review_replies', array[
+  'Replies are visible to members of their business'
+], 'review_replies has only the members-read policy');
 
 select is(
   (select prosecdef from pg_proc where oid = 'private.has_business_role(uuid, text[])'::regprocedure),
