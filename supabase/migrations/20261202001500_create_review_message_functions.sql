@@ -66,8 +66,7 @@ $$;
 -- Moves one message forward: to a status of higher rank, never out of a terminal one, and to
 -- `cancelled` only from held / scheduled (once handed to a provider it may already be out).
 -- Duplicates and late arrivals change nothing and return false. Provider ids are recorded even
--- when the status does not move (a callback may beat the sender's own update); an error code or
--- message is kept once given; sent_at is when the provider first took it, delivered_at when it
+-- when the status does not move (a callback may beat the sender's own update); sent_at is when the provider first took it, delivered_at when it
 -- was delivered, status_at when the status last changed. attempts counts hand-overs (`sending`).
 create function private.review_message_advance(
   p_message_id uuid,
@@ -110,8 +109,14 @@ begin
       when v_moves and p_status in ('queued', 'sent', 'delivered', 'undelivered') then coalesce(m.sent_at, v_at)
       else m.sent_at end,
     delivered_at = case when v_moves and p_status = 'delivered' then v_at else m.delivered_at end,
-    error_code = coalesce(m.error_code, p_error_code),
-    error_message = coalesce(m.error_message, p_error_message),
+    -- An error belongs to the status it came with: a success clears an earlier retry's error, a
+    -- failure keeps the code it arrived with, and a report that moves nothing records nothing.
+    error_code = case when not v_moves then m.error_code
+      when p_status in ('queued', 'sent', 'delivered') then p_error_code
+      else coalesce(p_error_code, m.error_code) end,
+    error_message = case when not v_moves then m.error_message
+      when p_status in ('queued', 'sent', 'delivered') then p_error_message
+      else coalesce(p_error_message, m.error_message) end,
     cancel_reason = case when v_moves and p_status = 'cancelled' then p_cancel_reason else m.cancel_reason end,
     provider = coalesce(m.provider, p_provider),
     provider_message_id = coalesce(m.provider_message_id, p_provider_message_id)
