@@ -4,17 +4,18 @@ import postgres from "postgres";
 import { readSettings } from "./settings.ts";
 import { startStack } from "./stack.ts";
 import { benchUpsert, benchSync } from "./bench_sync.ts";
+import { benchDecisions } from "./bench_decisions.ts";
 
 export async function runBenchmarks(args: string[]): Promise<void> {
   const quick = args.includes("--quick");
   const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
-  const wants = (part: "sandbox" | "upsert" | "sync") => !only || only.includes(part);
+  const wants = (part: "sandbox" | "upsert" | "sync" | "decisions") => !only || only.includes(part);
   if (wants("sandbox")) {
     console.log("== Jobber sandbox ==");
     const { reportSandboxBench } = await import("./jobber-sandbox/bench.ts");
     await reportSandboxBench();
   }
-  if (!wants("upsert") && !wants("sync")) return;
+  if (!wants("upsert") && !wants("sync") && !wants("decisions")) return;
 
   const dataDir = await Deno.makeTempDir({ prefix: "blipp-bench-" });
   const settings = readSettings({ LOCAL_DATA_DIR: dataDir, DB_PORT: "0", GATEWAY_PORT: "0", SANDBOX_PORT: "0", WEB_PORT: "0" });
@@ -22,6 +23,10 @@ export async function runBenchmarks(args: string[]): Promise<void> {
   const stack = await startStack(settings, () => {});
   const admin = postgres(stack.info.adminDbUrl, { max: 1, onnotice: () => {} });
   try {
+    if (wants("decisions")) {
+      console.log("\n== Review decisions (the trigger on job_completions, private.review_decide) ==");
+      await benchDecisions(admin, quick ? 2_000 : 10_000);
+    }
     if (wants("upsert")) {
       console.log("\n== Upsert SQL function (private.jobber_apply_client_page) ==");
       await benchUpsert(admin, quick ? 10_000 : 50_000);
