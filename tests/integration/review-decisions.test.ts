@@ -110,8 +110,14 @@ describe('review decisions under concurrency', () => {
 
   it('asks one household once when twenty sessions complete its jobs together', async () => {
     const jobs = await household(businessId, 20, '+12125559002');
+    // Every session opens its transaction first; then all insert at once.
+    let arrived = 0;
+    let go!: () => void;
+    const allOpen = new Promise<void>((resolve) => (go = resolve));
     await Promise.all(jobs.map((jobId) => service.begin(async (tx) => {
       await tx`set local role service_role`;
+      if (++arrived === jobs.length) go();
+      await allOpen;
       await complete(tx, jobId);
     })));
     const rows = await admin<{ reason: string; n: number }[]>`
