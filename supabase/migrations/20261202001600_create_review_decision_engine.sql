@@ -180,7 +180,8 @@ begin
       from input i
       join public.jobs j on j.id = i.job_id
       join public.businesses b on b.id = i.business_id
-      join public.review_settings s on s.business_id = i.business_id
+      -- Every business has settings (a trigger makes them); a missing row still gets a decision.
+      left join public.review_settings s on s.business_id = i.business_id
       left join public.integrations_jobber ij on ij.business_id = i.business_id
       left join public.customers cu on cu.id = i.customer_id
     ),
@@ -190,7 +191,7 @@ begin
           where (u.ch = 'sms' and bs.phone_ok) or (u.ch = 'email' and bs.email_ok)
           order by u.n limit 1) as channel,
         case
-          when not bs.enabled then 'automation_off'
+          when not coalesce(bs.enabled, false) then 'automation_off'
           when bs.connection_status is distinct from 'connected' then 'not_connected'
           when not v_recheck and bs.source = 'backfill' then 'historical'
           when bs.kind <> bs.trigger then 'trigger_mismatch'

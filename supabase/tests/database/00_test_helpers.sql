@@ -74,7 +74,7 @@ begin
   select tests.id(b), gen_random_uuid(), gen_random_uuid(), 'acct-' || tests.id(b), 'Fixture Jobber', 'connected', now()
   from unnest(array['business_a', 'business_b']) b;
   update public.review_settings set enabled = true, review_url = 'https://example.com/review', delay_minutes = 0
-  where business_id in (tests.id('business_a'), tests.id('business_b'));
+  where business_id in (select tests.id(b) from unnest(array['business_a', 'business_b']) b);
 end
 $$;
 

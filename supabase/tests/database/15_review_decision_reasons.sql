@@ -2,7 +2,7 @@
 -- applies in SPEC §10's order, and the facts behind it in `detail`. Each scenario below also
 -- breaks a later rule, to prove the earlier one wins.
 begin;
-select plan(38);
+select plan(39);
 
 select tests.create_review_fixture();
 do $$
@@ -20,6 +20,12 @@ select tests.complete('off', now(), 'job_closed', 'backfill');
 select is(tests.decision('off'), 'automation_off', '1: settings not enabled -> automation_off (before not_connected and historical)');
 select is((select outcome || ' ' || detail::text from public.review_decisions where job_id = tests.id('off')), 'skipped {}',
   'automation_off is a skip with nothing more to say');
+
+delete from public.review_settings where business_id = tests.id('business_b');
+select tests.job('no_settings', 'business_b', 'bob');
+select tests.complete('no_settings');
+select is(tests.decision('no_settings'), 'automation_off', 'a business somehow without a settings row still gets a decision: automation_off');
+insert into public.review_settings (business_id) values (tests.id('business_b'));
 
 -- 2 not_connected (also a backfill row: rule 3 would apply too)
 update public.review_settings set enabled = true, review_url = 'https://example.com/r' where business_id = tests.id('business_b');
