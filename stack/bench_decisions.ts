@@ -91,7 +91,29 @@ export async function benchDecisions(admin: Sql, rows: number): Promise<void> {
       }
       console.log(`decisions: ${source}: jit off is ${(results.off! / results.on!).toFixed(2)}x jit on`);
     }
+    await singleCompletions(admin, f, 200);
   } finally {
     await admin`delete from public.businesses where id = ${f.businessId}`;
   }
+}
+
+/** Webhook-sized work: one completion per INSERT and commit, as the webhook worker records them. */
+async function singleCompletions(admin: Sql, f: Fixture, count: number): Promise<void> {
+  const jobs = await admin<{ id: string }[]>`
+    select j.id from public.jobs j where j.business_id = ${f.businessId} order by j.external_id limit ${count}`;
+  const ms: number[] = [];
+  for (const job of jobs) {
+    const started = performance.now();
+    await admin`
+      insert into public.job_completions (business_id, job_id, customer_id, kind, completed_at, source)
+      select j.business_id, j.id, j.customer_id, 'job_closed', now(), 'webhook' from public.jobs j where j.id = ${job.id}
+      on conflict do nothing`;
+    ms.push(performance.now() - started);
+  }
+  ms.sort((a, b) => a - b);
+  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!;
+  console.log(
+    `decisions: one completion per insert and commit (${ms.length} inserts): p50 ${at(0.5).toFixed(1)} ms, ` +
+      `p99 ${at(0.99).toFixed(1)} ms (insert + decision + request + messages)`,
+  );
 }
