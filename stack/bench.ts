@@ -18,7 +18,7 @@ export async function runBenchmarks(args: string[]): Promise<void> {
   if (!wants("upsert") && !wants("sync") && !wants("decisions")) return;
 
   const dataDir = await Deno.makeTempDir({ prefix: "blipp-bench-" });
-  const settings = readSettings({ LOCAL_DATA_DIR: dataDir, DB_PORT: "0", GATEWAY_PORT: "0", SANDBOX_PORT: "0", WEB_PORT: "0" });
+  const settings = readSettings({ LOCAL_DATA_DIR: dataDir, DB_PORT: "0", GATEWAY_PORT: "0", SANDBOX_PORT: "0", MESSAGING_SANDBOX_PORT: "0", WEB_PORT: "0" });
   console.log("\nbench: starting a private stack");
   const stack = await startStack(settings, () => {});
   const admin = postgres(stack.info.adminDbUrl, { max: 1, onnotice: () => {} });

@@ -22,6 +22,9 @@ async function start() {
     `  Supabase API     ${info.supabaseUrl}  (/rest/v1, /auth/v1, /functions/v1/<name>)`,
     `  Database         ${info.dbUrl}`,
     info.sandboxUrl ? `  Jobber sandbox   ${info.sandboxUrl}/  (control API under /_sandbox/)` : `  Jobber           ${info.jobberApiBase}`,
+    info.messagingSandboxUrl
+      ? `  Messaging sandbox ${info.messagingSandboxUrl}/  (phones and inboxes; control API under /_sandbox/)`
+      : `  Messaging        real Twilio and Resend`,
     `  Logs             ${info.logDir}`,
     "",
     "  Demo logins (password: password123)",

@@ -33,6 +33,7 @@ Deno.test("refuses to start on a taken port and names the variable that moves it
       DB_PORT: "0",
       GATEWAY_PORT: String(port),
       SANDBOX_PORT: "0",
+      MESSAGING_SANDBOX_PORT: "0",
       WEB_PORT: "0",
     });
     await assert.rejects(() => startStack(settings, () => {}), (err: unknown) => {

@@ -19,6 +19,7 @@ const schema = z.object({
   DB_PORT: port("DB_PORT", 54322),
   GATEWAY_PORT: port("GATEWAY_PORT", 54321),
   SANDBOX_PORT: port("SANDBOX_PORT", 54330),
+  MESSAGING_SANDBOX_PORT: port("MESSAGING_SANDBOX_PORT", 54340),
   WEB_PORT: port("WEB_PORT", 5173),
   LOCAL_DATA_DIR: z.string().min(1, "LOCAL_DATA_DIR must not be empty").default(join(REPO_ROOT, ".local")),
   SUPABASE_JWT_SECRET: z.string().min(32, "SUPABASE_JWT_SECRET must be at least 32 characters")
@@ -34,6 +35,7 @@ export interface Ports {
   db: number;
   gateway: number;
   sandbox: number;
+  messagingSandbox: number;
   web: number;
   /** Internal ports behind the gateway. */
   postgrest: number;
@@ -48,6 +50,11 @@ export interface StackSettings {
   jobberClientId: string;
   jobberClientSecret: string;
   jobberGraphqlVersion: string;
+  /**
+   * Real-provider variables the user set (TWILIO_*, RESEND_*, EMAIL_FROM), per channel; a channel
+   * without them is pointed at the local messaging sandbox.
+   */
+  messaging: { twilio: Record<string, string> | null; resend: Record<string, string> | null };
   /** Extra environment for the functions process (tests tweak timings through it). */
   functionsEnv: Record<string, string>;
   quiet: boolean;
@@ -67,6 +74,7 @@ export function readSettings(env: Record<string, string | undefined>): StackSett
       db: v.DB_PORT,
       gateway: v.GATEWAY_PORT,
       sandbox: v.SANDBOX_PORT,
+      messagingSandbox: v.MESSAGING_SANDBOX_PORT,
       web: v.WEB_PORT,
       postgrest: 0,
       functions: 0,
@@ -77,15 +85,36 @@ export function readSettings(env: Record<string, string | undefined>): StackSett
     jobberClientId: v.JOBBER_CLIENT_ID,
     jobberClientSecret: v.JOBBER_CLIENT_SECRET,
     jobberGraphqlVersion: v.JOBBER_GRAPHQL_VERSION,
+    messaging: {
+      twilio: providerVariables(env, TWILIO_VARIABLES),
+      resend: providerVariables(env, RESEND_VARIABLES),
+    },
     functionsEnv: {},
     quiet: false,
   };
 }
 
+const TWILIO_VARIABLES = [
+  "TWILIO_API_BASE",
+  "TWILIO_ACCOUNT_SID",
+  "TWILIO_AUTH_TOKEN",
+  "TWILIO_MESSAGING_SERVICE_SID",
+  "TWILIO_FROM_NUMBER",
+] as const;
+const RESEND_VARIABLES = ["RESEND_API_BASE", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "EMAIL_FROM"] as const;
+
+/** The user's own provider settings, when any credential of that provider is set (else null). */
+function providerVariables(env: Record<string, string | undefined>, names: readonly string[]): Record<string, string> | null {
+  const set = Object.fromEntries(names.filter((n) => env[n]?.trim()).map((n) => [n, env[n]!]));
+  const credentials = Object.keys(set).filter((n) => !n.endsWith("_API_BASE"));
+  return credentials.length > 0 ? set : null;
+}
+
 /** The variable that moves each public port, for "port taken" messages. */
-export const PORT_VARIABLES: Record<keyof Pick<Ports, "db" | "gateway" | "sandbox" | "web">, string> = {
+export const PORT_VARIABLES: Record<keyof Pick<Ports, "db" | "gateway" | "sandbox" | "messagingSandbox" | "web">, string> = {
   db: "DB_PORT",
   gateway: "GATEWAY_PORT",
   sandbox: "SANDBOX_PORT",
+  messagingSandbox: "MESSAGING_SANDBOX_PORT",
   web: "WEB_PORT",
 };

@@ -31,3 +31,18 @@ Deno.test("refuses a JWT secret too short to sign tokens safely", () => {
 Deno.test("refuses a Jobber API base that is not a URL", () => {
   assert.throws(() => readSettings({ JOBBER_API_BASE: "api.getjobber.com" }), /JOBBER_API_BASE must be a URL/);
 });
+
+Deno.test("the messaging sandbox has its own port variable", () => {
+  assert.equal(readSettings({}).ports.messagingSandbox, 54340);
+  assert.equal(readSettings({ MESSAGING_SANDBOX_PORT: "6000" }).ports.messagingSandbox, 6000);
+  assert.throws(() => readSettings({ MESSAGING_SANDBOX_PORT: "x" }), /MESSAGING_SANDBOX_PORT must be a port number/);
+});
+
+Deno.test("provider credentials in the environment mean a real provider for that channel only", () => {
+  assert.deepEqual(readSettings({}).messaging, { twilio: null, resend: null });
+  // A base URL alone configures nothing.
+  assert.deepEqual(readSettings({ TWILIO_API_BASE: "https://api.twilio.com" }).messaging.twilio, null);
+  const s = readSettings({ TWILIO_ACCOUNT_SID: "AC1", TWILIO_AUTH_TOKEN: "t", TWILIO_FROM_NUMBER: "+15005550006" });
+  assert.deepEqual(s.messaging.twilio, { TWILIO_ACCOUNT_SID: "AC1", TWILIO_AUTH_TOKEN: "t", TWILIO_FROM_NUMBER: "+15005550006" });
+  assert.equal(s.messaging.resend, null);
+});

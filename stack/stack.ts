@@ -11,6 +11,7 @@ import { clusterFor, ensureCluster, psql, start as startPostgres, stop as stopPo
 import { run, spawnLogged, stopProcess, type Supervised, tail } from "./processes.ts";
 import { freePort, isPortFree, waitForPort } from "./ports.ts";
 import { PORT_VARIABLES, REPO_ROOT, type StackSettings } from "./settings.ts";
+import { LOCAL_MESSAGING } from "./messaging-sandbox/options.ts";
 
 const BIN = join(REPO_ROOT, "node_modules", ".bin");
 const DENO = join(BIN, "deno");
@@ -25,6 +26,8 @@ export interface StackInfo {
   jwtSecret: string;
   jobberApiBase: string;
   sandboxUrl: string | null;
+  /** The local messaging sandbox, unless both channels use real providers. */
+  messagingSandboxUrl: string | null;
   appOrigin: string;
   functionsEnv: Record<string, string>;
   dataDir: string;
@@ -71,18 +74,40 @@ export async function storeWorkerSecrets(adminUrl: string, projectUrl: string, s
   }
 }
 
+/**
+ * The functions' provider variables: the user's own for a channel they configured (real Twilio /
+ * Resend), else the local messaging sandbox's fixed values.
+ */
+export function messagingEnv(settings: StackSettings, sandboxUrl: string | null): Record<string, string> {
+  const twilio = settings.messaging.twilio ?? {
+    TWILIO_API_BASE: sandboxUrl!,
+    TWILIO_ACCOUNT_SID: LOCAL_MESSAGING.twilioAccountSid,
+    TWILIO_AUTH_TOKEN: LOCAL_MESSAGING.twilioAuthToken,
+    TWILIO_FROM_NUMBER: LOCAL_MESSAGING.twilioFromNumber,
+  };
+  const resend = settings.messaging.resend ?? {
+    RESEND_API_BASE: sandboxUrl!,
+    RESEND_API_KEY: LOCAL_MESSAGING.resendApiKey,
+    RESEND_WEBHOOK_SECRET: LOCAL_MESSAGING.resendWebhookSecret,
+    EMAIL_FROM: LOCAL_MESSAGING.emailFrom,
+  };
+  return { ...twilio, ...resend };
+}
+
 export async function startStack(settings: StackSettings, log: (line: string) => void): Promise<RunningStack> {
   const { ports } = settings;
   const usesSandbox = settings.jobberApiBase === null;
+  const usesMessagingSandbox = settings.messaging.twilio === null || settings.messaging.resend === null;
   for (const key of Object.keys(PORT_VARIABLES) as (keyof typeof PORT_VARIABLES)[]) {
     if (key === "sandbox" && !usesSandbox) continue;
+    if (key === "messagingSandbox" && !usesMessagingSandbox) continue;
     if (ports[key] !== 0 && !isPortFree(ports[key])) {
       throw new StackError(
         `Port ${ports[key]} is already in use (is another stack running?). Set ${PORT_VARIABLES[key]} to use another port.`,
       );
     }
   }
-  for (const key of ["db", "gateway", "sandbox", "web", "postgrest", "functions"] as const) {
+  for (const key of ["db", "gateway", "sandbox", "messagingSandbox", "web", "postgrest", "functions"] as const) {
     if (ports[key] === 0) ports[key] = freePort();
   }
 
@@ -95,6 +120,7 @@ export async function startStack(settings: StackSettings, log: (line: string) =>
   const appOrigin = `http://localhost:${ports.web}`;
   const sandboxUrl = usesSandbox ? `http://127.0.0.1:${ports.sandbox}` : null;
   const jobberApiBase = settings.jobberApiBase ?? sandboxUrl!;
+  const messagingSandboxUrl = usesMessagingSandbox ? `http://127.0.0.1:${ports.messagingSandbox}` : null;
   const keys = await apiKeys(settings.jwtSecret, "supabase-local");
   const cluster = clusterFor(settings.dataDir, ports.db);
 
@@ -130,6 +156,7 @@ export async function startStack(settings: StackSettings, log: (line: string) =>
       JOBBER_GRAPHQL_VERSION: settings.jobberGraphqlVersion,
       JOBBER_REDIRECT_URI: `${supabaseUrl}/functions/v1/jobber-callback`,
       APP_ORIGIN: appOrigin,
+      ...messagingEnv(settings, messagingSandboxUrl),
       ...settings.functionsEnv,
     };
 
@@ -194,6 +221,23 @@ export async function startStack(settings: StackSettings, log: (line: string) =>
       }));
     }
 
+    if (messagingSandboxUrl) {
+      children.push(spawnLogged({
+        name: "messaging-sandbox",
+        cmd: DENO,
+        args: ["run", "-A", "--quiet", join(REPO_ROOT, "stack", "messaging-sandbox", "main.ts")],
+        logDir,
+        cwd: REPO_ROOT,
+        env: {
+          MESSAGING_SANDBOX_PORT: String(ports.messagingSandbox),
+          SMS_WEBHOOK_URL: `${supabaseUrl}/functions/v1/sms-webhook`,
+          EMAIL_WEBHOOK_URL: `${supabaseUrl}/functions/v1/email-webhook`,
+          PATH: Deno.env.get("PATH") ?? "",
+          DENO_NO_PACKAGE_JSON: "1",
+        },
+      }));
+    }
+
     const adminSql = postgres(cluster.adminUrl, { max: 4, onnotice: () => {} });
     cleanups.push(() => adminSql.end({ timeout: 2 }));
     const auth = createAuthServer({ sql: adminSql, jwtSecret: settings.jwtSecret, issuer: `${supabaseUrl}/auth/v1` });
@@ -224,6 +268,7 @@ export async function startStack(settings: StackSettings, log: (line: string) =>
       env: {
         VITE_SUPABASE_URL: supabaseUrl,
         VITE_SUPABASE_ANON_KEY: keys.anon,
+        ...(messagingSandboxUrl ? { VITE_MESSAGING_SANDBOX_URL: messagingSandboxUrl } : {}),
         WEB_PORT: String(ports.web),
         PATH: Deno.env.get("PATH") ?? "",
           DENO_NO_PACKAGE_JSON: "1",
@@ -237,6 +282,9 @@ export async function startStack(settings: StackSettings, log: (line: string) =>
       [ports.web, "Vite", children.find((c) => c.name === "web")],
     ];
     if (usesSandbox) waits.push([ports.sandbox, "Jobber sandbox", children.find((c) => c.name === "jobber-sandbox")]);
+    if (messagingSandboxUrl) {
+      waits.push([ports.messagingSandbox, "messaging sandbox", children.find((c) => c.name === "messaging-sandbox")]);
+    }
     await Promise.all(waits.map(async ([port, what, child]) => {
       try {
         await waitForPort(port, what, 60_000);
@@ -256,6 +304,7 @@ export async function startStack(settings: StackSettings, log: (line: string) =>
       jwtSecret: settings.jwtSecret,
       jobberApiBase,
       sandboxUrl,
+      messagingSandboxUrl,
       appOrigin,
       functionsEnv,
       dataDir: settings.dataDir,

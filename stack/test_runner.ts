@@ -183,6 +183,7 @@ export async function runTests(args: string[]): Promise<number> {
         DB_PORT: "0",
         GATEWAY_PORT: "0",
         SANDBOX_PORT: "0",
+        MESSAGING_SANDBOX_PORT: "0",
         WEB_PORT: "0",
       });
       // Workers in tests hand over quickly so resumption paths are exercised in minutes, not hours.
@@ -199,6 +200,7 @@ export async function runTests(args: string[]): Promise<number> {
         STACK_ADMIN_DB_URL: i.adminDbUrl,
         JWT_SECRET: i.jwtSecret,
         JOBBER_SANDBOX_URL: i.sandboxUrl ?? "",
+        MESSAGING_SANDBOX_URL: i.messagingSandboxUrl ?? "",
         APP_ORIGIN: i.appOrigin,
         STACK_LOG_DIR: i.logDir,
         STACK_CONTROL_URL: `http://127.0.0.1:${(control.addr as Deno.NetAddr).port}`,

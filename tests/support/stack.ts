@@ -18,6 +18,7 @@ export const stack = {
   get dbUrl() { return required('SUPABASE_DB_URL'); },
   get adminDbUrl() { return required('STACK_ADMIN_DB_URL'); },
   get sandboxUrl() { return required('JOBBER_SANDBOX_URL'); },
+  get messagingSandboxUrl() { return required('MESSAGING_SANDBOX_URL'); },
   get appOrigin() { return required('APP_ORIGIN'); },
   get controlUrl() { return required('STACK_CONTROL_URL'); },
   get logDir() { return required('STACK_LOG_DIR'); },

@@ -27,7 +27,8 @@ export interface Config {
   readonly jwksUrl: string;
 }
 
-export type Env = Record<string, string | undefined>;
+import { ConfigError, type Env } from "./config_error.ts";
+export { ConfigError, type Env };
 
 export const DEFAULTS = {
   JOBBER_API_BASE: "http://127.0.0.1:54330",
@@ -59,13 +60,6 @@ const envSchema = z.object({
   JWT_SECRET: optional,
   SUPABASE_JWT_SECRET: optional,
 });
-
-export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
-    super(`Invalid configuration: ${variable} ${problem}`);
-    this.name = "ConfigError";
-  }
-}
 
 function httpUrl(variable: string, value: string, quote = true): URL {
   let url: URL;

@@ -5,10 +5,13 @@ import { createDb, type Sql } from "./db.ts";
 import { createLogger, type Logger, type LogSink } from "./log.ts";
 import { type Random, realSleep, type Sleep } from "./jobber/retry.ts";
 import { createJwks } from "./auth.ts";
+import { loadMessagingConfig, type MessagingConfig } from "./messaging/config.ts";
 import type { JWTVerifyGetKey } from "jose";
 
 export interface Runtime {
   config: Config;
+  /** Twilio / Resend settings; a channel left unconfigured is null (unavailable), never an error. */
+  messaging: MessagingConfig;
   sql: Sql;
   fetch: typeof fetch;
   now: () => Date;
@@ -58,6 +61,7 @@ export function createRuntime(env: Record<string, string | undefined>, sink: Log
   const config = loadConfig(env);
   return {
     config,
+    messaging: loadMessagingConfig(env, config.supabaseUrl),
     sql: createDb(config),
     fetch: globalThis.fetch.bind(globalThis),
     now: () => new Date(),

@@ -5,6 +5,7 @@ import { CONNECTING_BUSINESS_KEY } from '../jobber/messages';
 import { formatNumber } from '../jobber/format';
 import { useMemberships, type Membership } from '../lib/useMemberships';
 import { useSession } from '../lib/useSession';
+import { SandboxLinks } from './SandboxLinks';
 import { SignInForm } from './SignInForm';
 
 export type AppSupabase = Pick<SupabaseClient, 'auth' | 'from' | 'functions'>;
@@ -40,6 +41,7 @@ export function DemoPage({ supabase, appOrigin, pollMs }: DemoPageProps) {
       ) : (
         <Dashboard supabase={supabase} userId={session.user.id} appOrigin={appOrigin} pollMs={pollMs} />
       )}
+      <SandboxLinks />
     </main>
   );
 }

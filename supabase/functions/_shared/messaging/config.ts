@@ -3,7 +3,7 @@
 // variables are set; none set means "unavailable", a partial set is an error naming what is missing,
 // so a typo cannot silently turn a channel off. Functions that never send are unaffected by an
 // unconfigured channel.
-import { ConfigError, type Env } from "../config.ts";
+import { ConfigError, type Env } from "../config_error.ts";
 
 export interface TwilioConfig {
   /** Origin of the Messages API, without a trailing slash (real: https://api.twilio.com). */
