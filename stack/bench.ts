@@ -9,11 +9,16 @@ import { benchDecisions } from "./bench_decisions.ts";
 export async function runBenchmarks(args: string[]): Promise<void> {
   const quick = args.includes("--quick");
   const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
-  const wants = (part: "sandbox" | "upsert" | "sync" | "decisions") => !only || only.includes(part);
+  const wants = (part: "sandbox" | "messaging" | "upsert" | "sync" | "decisions") => !only || only.includes(part);
   if (wants("sandbox")) {
     console.log("== Jobber sandbox ==");
     const { reportSandboxBench } = await import("./jobber-sandbox/bench.ts");
     await reportSandboxBench();
+  }
+  if (wants("messaging")) {
+    console.log("\n== Messaging: sender interface to the messaging sandbox ==");
+    const { reportMessagingBench } = await import("./messaging-sandbox/bench.ts");
+    await reportMessagingBench();
   }
   if (!wants("upsert") && !wants("sync") && !wants("decisions")) return;
 
