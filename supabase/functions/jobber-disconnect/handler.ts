@@ -18,7 +18,7 @@ export function createHandler(rt: Runtime) {
     const { business_id } = await readInput(req, businessRequest);
     const status = await mappingDbErrors(() =>
       asService(rt.sql, async (tx) => {
-        await tx`select private.jobber_assert_role(${business_id}, ${user.userId}, array['owner', 'admin'])`;
+        await tx`select private.assert_business_role(${business_id}, ${user.userId}, array['owner', 'admin'])`;
         const [row] = await tx<{ connection_status: string }[]>`
           select connection_status from public.integrations_jobber where business_id = ${business_id}`;
         return row?.connection_status ?? "disconnected";

@@ -116,13 +116,13 @@ select policies_are('public', 'review_replies', array[
 ], 'review_replies has only the members-read policy');
 
 select is(
-  (select prosecdef from pg_proc where oid = 'private.has_business_role(uuid, text[])'::regprocedure),
+  (select prosecdef from pg_proc where oid = 'private.has_business_role(uuid, text[], uuid)'::regprocedure),
   true,
   'private.has_business_role is security definer, so policies on business_members do not recurse'
 );
 
 select is(
-  (select proconfig from pg_proc where oid = 'private.has_business_role(uuid, text[])'::regprocedure),
+  (select proconfig from pg_proc where oid = 'private.has_business_role(uuid, text[], uuid)'::regprocedure),
   array['search_path=""'],
   'private.has_business_role runs with a fixed, empty search_path'
 );
@@ -137,13 +137,13 @@ select is_empty(
 );
 
 select is(
-  has_function_privilege('anon', 'private.has_business_role(uuid, text[])', 'execute'),
+  has_function_privilege('anon', 'private.has_business_role(uuid, text[], uuid)', 'execute'),
   false,
   'anon cannot execute the membership helper'
 );
 
 select is(
-  has_function_privilege('authenticated', 'private.has_business_role(uuid, text[])', 'execute'),
+  has_function_privilege('authenticated', 'private.has_business_role(uuid, text[], uuid)', 'execute'),
   true,
   'authenticated can execute the membership helper its policies call'
 );

@@ -149,7 +149,7 @@ select set_eq(
       from pg_proc p
      where p.pronamespace = 'private'::regnamespace
        and has_function_privilege('authenticated', p.oid, 'execute')$$,
-  array['private.has_business_role(uuid,text[])'],
+  array['private.has_business_role(uuid,text[],uuid)'],
   'the membership helper is the only private function authenticated may execute'
 );
 select is_empty(
