@@ -5,12 +5,13 @@ import { jsonReply, manualClock, stubFetch, testConfig } from "../testing.ts";
 import type { Responder } from "../testing.ts";
 import {
   JobberAuthError,
+  JobberError,
   JobberDisconnectedError,
   JobberGraphQLError,
   JobberUnavailableError,
 } from "./errors.ts";
-import { createJobberClient, pacingDelayMs } from "./graphql.ts";
-import type { ObservedCost } from "./graphql.ts";
+import { createJobberClient } from "./graphql.ts";
+import { type ObservedCost, pacingDelayMs } from "./throttle.ts";
 
 const config = testConfig({ JOBBER_GRAPHQL_VERSION: "2025-04-16" });
 const accountSchema = z.object({ account: z.object({ id: z.string(), name: z.string() }) });
@@ -88,7 +89,8 @@ Deno.test("sends the query with bearer token, version header and JSON body; retu
   assert.equal(call.headers.get("x-jobber-graphql-version"), "2025-04-16");
   assert.equal(call.headers.get("content-type"), "application/json");
   assert.deepEqual(JSON.parse(call.body), { query: QUERY, variables: { a: 1 } });
-  assert.equal(client.lastCost()?.throttleStatus.currentlyAvailable, 9_990);
+  assert.equal(call.method, "POST");
+  assert.equal(result.cost?.throttleStatus.currentlyAvailable, 9_990);
 });
 
 Deno.test("retries network errors and 5xx with growing jittered backoff", async () => {
@@ -237,4 +239,34 @@ Deno.test("tokens never appear in the client's logs", async () => {
   const all = lines.join("\n");
   assert.equal(all.includes("token-1"), false);
   assert.equal(all.includes("token-2"), false);
+});
+
+Deno.test("an unexpected 4xx is jobber_error quoting what Jobber said, without retrying", async () => {
+  const { client, fetch } = setup([() => jsonReply(404, { message: "GraphQL API version '1999-01-01' does not exist" })]);
+  const err = await rejection(client.request(QUERY, {}, accountSchema), JobberError);
+  assert.equal(err.code, "jobber_error");
+  assert.match(err.message, /^Jobber answered HTTP 404: ".*does not exist.*"$/);
+  assert.equal(fetch.calls.length, 1);
+});
+
+Deno.test("a 200 that is not a GraphQL response is jobber_error", async () => {
+  const { client } = setup([() => new Response("<html>maintenance</html>", { status: 200, headers: { "content-type": "text/html" } })]);
+  const err = await rejection(client.request(QUERY, {}, accountSchema), JobberError);
+  assert.equal(err.message, "Jobber answered with something that is not a GraphQL response.");
+});
+
+Deno.test("a request that times out is retried as a timeout", async () => {
+  const { client, fetch, lines } = setup([
+    () => Promise.reject(new DOMException("Signal timed out.", "TimeoutError")),
+    ok(),
+  ]);
+  await client.request(QUERY, {}, accountSchema);
+  assert.equal(fetch.calls.length, 2);
+  assert.ok(lines.some((l) => l.includes('"jobber_retry"') && l.includes('"timeout"')));
+});
+
+Deno.test("429 waits as long as Retry-After says", async () => {
+  const { client, clock } = setup([() => new Response("", { status: 429, headers: { "retry-after": "7" } }), ok()]);
+  await client.request(QUERY, {}, accountSchema);
+  assert.deepEqual(clock.sleeps, [7_000]);
 });
