@@ -41,36 +41,16 @@ export const invalidRequest = (message: string) => new AppError("invalid_request
 export const unauthenticated = (
   message = "Sign in again: the access token is missing, expired or invalid.",
 ) => new AppError("unauthenticated", message);
-export const invalidSignature = (message = "The webhook signature is missing or does not match.") =>
-  new AppError("invalid_signature", message);
 /** Same answer for "no such business" and "not a member", so business ids cannot be probed. */
 export const notAMember = (
   message = "You are not a member of this business, or it does not exist.",
 ) => new AppError("not_a_member", message);
-export const forbiddenRole = (
-  message = "Only an owner or admin of this business can do that.",
-) => new AppError("forbidden_role", message);
-export const notFound = (message: string) => new AppError("not_found", message);
 export const methodNotAllowed = (method: string, allowed: readonly string[]) =>
   new AppError(
     "method_not_allowed",
     `Method ${JSON.stringify(method)} is not allowed here; use ${allowed.join(" or ")}.`,
   );
-export const alreadyConnected = (
-  message = "This business is already connected to Jobber; disconnect it first.",
-) => new AppError("already_connected", message);
-export const accountInUse = (
-  message = "That Jobber account is already connected to another business.",
-) => new AppError("account_in_use", message);
 export const payloadTooLarge = (maxBytes: number) =>
   new AppError("payload_too_large", `The request body is larger than the ${maxBytes}-byte limit.`);
 export const notConnected = (message = "This business is not connected to Jobber.") =>
   new AppError("not_connected", message);
-export const jobberError = (message: string, cause?: unknown) =>
-  new AppError("jobber_error", message, { cause });
-export const jobberUnavailable = (
-  message = "Jobber could not be reached; try again in a minute.",
-  cause?: unknown,
-) => new AppError("jobber_unavailable", message, { cause });
-export const internalError = (message = "Something went wrong on our side; try again later.") =>
-  new AppError("internal_error", message);

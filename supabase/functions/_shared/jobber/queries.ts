@@ -38,12 +38,6 @@ query ClientsPage($first: Int!, $after: String, $filter: ClientFilterAttributes)
 }
 ${CLIENT_FIELDS}`;
 
-export const CLIENT_QUERY = `
-query Client($id: EncodedId!) {
-  client(id: $id) { ...ClientFields }
-}
-${CLIENT_FIELDS}`;
-
 /** Acts on the token's own account and invalidates its tokens (Jobber requires we call it). */
 export const APP_DISCONNECT_MUTATION = `
 mutation AppDisconnect {
@@ -52,38 +46,6 @@ mutation AppDisconnect {
     userErrors { message path }
   }
 }`;
-
-/** VISIT_COMPLETE carries only the visit id; this fetches what deciding "job done" needs. */
-export const VISIT_QUERY = `
-query Visit($id: EncodedId!) {
-  visit(id: $id) {
-    id
-    isComplete
-    completedAt
-    visitStatus
-    isLastScheduledVisit
-    startAt
-    endAt
-    client { ...ClientFields }
-    job { id jobNumber title jobStatus completedAt updatedAt client { id } }
-  }
-}
-${CLIENT_FIELDS}`;
-
-export const JOB_QUERY = `
-query Job($id: EncodedId!) {
-  job(id: $id) {
-    id
-    jobNumber
-    title
-    jobStatus
-    completedAt
-    updatedAt
-    visitsInfo { incompleteTotal futureCount }
-    client { ...ClientFields }
-  }
-}
-${CLIENT_FIELDS}`;
 
 // Jobber's scalars may be null even where the 2022 schema says non-null (newer versions relaxed
 // several), so string fields we only display are nullish.
@@ -125,58 +87,12 @@ export const accountResultSchema = z.object({
   account: z.object({ id: z.string().min(1), name: z.string() }),
 });
 
-export const clientsPageResultSchema = z.object({
-  clients: z.object({
-    nodes: z.array(clientNodeSchema),
-    pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullish() }),
-    totalCount: z.number().int().nullish(),
-  }),
-});
-
-export const clientResultSchema = z.object({ client: clientNodeSchema.nullable() });
-
 export const appDisconnectResultSchema = z.object({
   appDisconnect: z.object({
     app: z.object({ name: text, author: text }).nullish(),
     userErrors: z.array(z.object({ message: z.string(), path: z.array(z.string()).nullish() })),
   }),
 });
-
-const jobSummarySchema = z.object({
-  id: z.string().min(1),
-  jobNumber: z.number().int().nullish(),
-  title: text,
-  // Lowercase values (requires_invoicing, archived, …); kept as a string because Jobber adds values.
-  jobStatus: z.string(),
-  completedAt: isoDateTime.nullish(),
-  updatedAt: isoDateTime.nullish(),
-});
-
-export const visitResultSchema = z.object({
-  visit: z.object({
-    id: z.string().min(1),
-    isComplete: z.boolean(),
-    completedAt: isoDateTime.nullish(),
-    visitStatus: z.string(),
-    isLastScheduledVisit: z.boolean(),
-    startAt: isoDateTime.nullish(),
-    endAt: isoDateTime.nullish(),
-    client: clientNodeSchema,
-    job: jobSummarySchema.extend({ client: z.object({ id: z.string().min(1) }) }),
-  }).nullable(),
-});
-
-export const jobResultSchema = z.object({
-  job: jobSummarySchema.extend({
-    visitsInfo: z.object({ incompleteTotal: z.number().int(), futureCount: z.number().int() }).nullish(),
-    client: clientNodeSchema,
-  }).nullable(),
-});
-
-export type AccountResult = z.output<typeof accountResultSchema>;
-export type ClientsPageResult = z.output<typeof clientsPageResultSchema>;
-export type VisitResult = z.output<typeof visitResultSchema>;
-export type JobResult = z.output<typeof jobResultSchema>;
 
 export interface ClientsPageVariables {
   [key: string]: unknown;
