@@ -139,7 +139,6 @@ export interface RequestContext {
 export type Handler = (req: Request, ctx: RequestContext) => Promise<Response>;
 
 export interface ServeOptions {
-  name: string;
   appOrigin: string;
   methods: readonly string[];
   logger: Logger;

@@ -131,7 +131,6 @@ Deno.test("readQuery validates the query string strictly", () => {
 function serve(handler: (req: Request) => Promise<Response>, lines: string[] = []) {
   return serveFunction(
     {
-      name: "jobber-sync",
       appOrigin: ORIGIN,
       methods: ["POST"],
       logger: createLogger("jobber-sync", (l) => lines.push(l)),

@@ -66,7 +66,7 @@ async function exchange(
 
 export function createHandler(rt: Runtime) {
   const logger = rt.logger("jobber-callback");
-  return serveFunction({ name: "jobber-callback", appOrigin: rt.config.appOrigin, methods: ["GET"], logger }, async (req, ctx) => {
+  return serveFunction({ appOrigin: rt.config.appOrigin, methods: ["GET"], logger }, async (req, ctx) => {
     let query: z.output<typeof callbackQuery>;
     try {
       query = readQuery(req.url, callbackQuery.loose());

@@ -16,7 +16,7 @@ const claimRequest = z.object({
 
 export function createHandler(rt: Runtime) {
   const logger = rt.logger("jobber-claim");
-  return serveFunction({ name: "jobber-claim", appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
+  return serveFunction({ appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
     const user = await authenticateUser(req, rt);
     const { claim, business_id } = await readInput(req, claimRequest);
     const claimHash = await sha256Hex(claim);

@@ -13,7 +13,7 @@ export const OAUTH_STATE_TTL_SECONDS = 600;
 
 export function createHandler(rt: Runtime) {
   const logger = rt.logger("jobber-connect");
-  return serveFunction({ name: "jobber-connect", appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
+  return serveFunction({ appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
     const user = await authenticateUser(req, rt);
     const { business_id } = await readInput(req, businessRequest);
     const nonce = randomToken(32);

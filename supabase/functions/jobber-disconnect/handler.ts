@@ -13,7 +13,7 @@ import { authenticateUser, businessRequest, readInput } from "../_shared/user_re
 
 export function createHandler(rt: Runtime) {
   const logger = rt.logger("jobber-disconnect");
-  return serveFunction({ name: "jobber-disconnect", appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
+  return serveFunction({ appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
     const user = await authenticateUser(req, rt);
     const { business_id } = await readInput(req, businessRequest);
     const status = await mappingDbErrors(() =>

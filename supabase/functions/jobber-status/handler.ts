@@ -20,7 +20,7 @@ async function readStatus(rt: Runtime, user: VerifiedUser, businessId: string): 
 
 export function createHandler(rt: Runtime) {
   const logger = rt.logger("jobber-status");
-  return serveFunction({ name: "jobber-status", appOrigin: rt.config.appOrigin, methods: ["GET", "POST"], logger }, async (req, ctx) => {
+  return serveFunction({ appOrigin: rt.config.appOrigin, methods: ["GET", "POST"], logger }, async (req, ctx) => {
     const user = await authenticateUser(req, rt);
     const { business_id } = await readInput(req, businessRequest);
     let row = await readStatus(rt, user, business_id);

@@ -16,7 +16,7 @@ const syncRequest = z.object({
 
 export function createHandler(rt: Runtime) {
   const logger = rt.logger("jobber-sync");
-  return serveFunction({ name: "jobber-sync", appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
+  return serveFunction({ appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
     const user = await authenticateUser(req, rt);
     const { business_id, mode } = await readInput(req, syncRequest);
     const started = await mappingDbErrors(() =>

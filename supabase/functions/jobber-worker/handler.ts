@@ -25,7 +25,7 @@ const TASKS: Record<WorkerInput["task"], (rt: Runtime, log: Logger, input: Worke
 
 export function createHandler(rt: Runtime) {
   const logger = rt.logger("jobber-worker");
-  return serveFunction({ name: "jobber-worker", appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
+  return serveFunction({ appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
     await verifyServiceRole(req, rt.config, { now: rt.now });
     const input = await readJsonBody(req, workerRequest);
     const { task } = input;
