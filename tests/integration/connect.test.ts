@@ -42,9 +42,14 @@ describe('connecting Jobber through the sandbox', () => {
     expect(status.body).toMatchObject({ connected: true, connectionStatus: 'connected', account_name: 'Connect Flow Jobber', needs_reconnect: false });
     expect(status.body.sync).toMatchObject({ kind: 'full' });
 
-    const { data: view, error } = await client.from('jobber_status').select('connected, connection_status, account_name').eq('business_id', businessId);
+    // One status, read two ways: once the initial sync has settled, the view's status column (what
+    // the card polls under RLS) is exactly what jobber-status answers.
+    await waitForSyncToSettle(sql, businessId);
+    const settled = await statusOf(client, businessId);
+    const { data: view, error } = await client.from('jobber_status').select('status').eq('business_id', businessId);
     expect(error).toBeNull();
-    expect(view).toEqual([{ connected: true, connection_status: 'connected', account_name: 'Connect Flow Jobber' }]);
+    expect(view).toEqual([{ status: settled.body }]);
+    expect(settled.body).toMatchObject({ connected: true, connectionStatus: 'connected', account_name: 'Connect Flow Jobber' });
 
     const [row] = await sql`select account_id from public.integrations_jobber where business_id = ${businessId}`;
     expect(row!.account_id).toBe(account.id);

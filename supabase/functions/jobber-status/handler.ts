@@ -1,21 +1,25 @@
-// GET ?business_id= or POST {business_id}: the connection's status for any member. Read as the
-// user through the jobber_status view, so RLS decides who sees what; an expired token is
-// refreshed first (under the connection lock), so the answer reflects a usable connection.
+// GET ?business_id= or POST {business_id}: the connection's status for any member - the status
+// JSON of SPEC §5 exactly as the `jobber_status` view builds it (the one place it is built; the
+// card reads the same column). Read as the user, so RLS decides who sees what; an expired token is
+// refreshed first, so the answer reflects a usable connection.
+import { z } from "zod";
 import type { Runtime } from "../_shared/runtime.ts";
 import { json, serveFunction } from "../_shared/http.ts";
 import { asUser } from "../_shared/db.ts";
 import { notAMember } from "../_shared/errors.ts";
 import type { VerifiedUser } from "../_shared/auth.ts";
 import { refreshConnection } from "../_shared/jobber/connection.ts";
-import { type StatusRow, statusJson } from "../_shared/status.ts";
 import { authenticateUser, businessRequest, readInput } from "../_shared/user_request.ts";
 
-async function readStatus(rt: Runtime, user: VerifiedUser, businessId: string): Promise<StatusRow> {
+/** The two fields this function decides on; the status itself passes through as the view made it. */
+const tokenFields = z.object({ connectionStatus: z.string(), token_expires_at: z.string().nullable() });
+
+async function readStatus(rt: Runtime, user: VerifiedUser, businessId: string) {
   const [row] = await asUser(rt.sql, user, (tx) =>
-    tx<StatusRow[]>`select * from public.jobber_status where business_id = ${businessId}`
+    tx<{ status: Record<string, unknown> }[]>`select status from public.jobber_status where business_id = ${businessId}`
   );
   if (!row) throw notAMember();
-  return row;
+  return { status: row.status, ...tokenFields.parse(row.status) };
 }
 
 export function createHandler(rt: Runtime) {
@@ -23,14 +27,14 @@ export function createHandler(rt: Runtime) {
   return serveFunction({ appOrigin: rt.config.appOrigin, methods: ["GET", "POST"], logger }, async (req, ctx) => {
     const user = await authenticateUser(req, rt);
     const { business_id } = await readInput(req, businessRequest);
-    let row = await readStatus(rt, user, business_id);
-    const expiresAt = row.token_expires_at?.getTime() ?? Infinity;
-    if (row.connection_status === "connected" && expiresAt - rt.now().getTime() <= rt.tuning.refreshMarginMs) {
-      // Whatever happened under the lock (our refresh, someone else's, a refused token), the row
-      // read before it is stale now.
+    let read = await readStatus(rt, user, business_id);
+    const expiresAt = read.token_expires_at ? Date.parse(read.token_expires_at) : Infinity;
+    if (read.connectionStatus === "connected" && expiresAt - rt.now().getTime() <= rt.tuning.refreshMarginMs) {
+      // Whatever the refresh came to (ours, someone else's, a refused token), the status read
+      // before it is stale now.
       await refreshConnection(rt, business_id, ctx.log);
-      row = await readStatus(rt, user, business_id);
+      read = await readStatus(rt, user, business_id);
     }
-    return json(200, statusJson(row));
+    return json(200, read.status);
   });
 }

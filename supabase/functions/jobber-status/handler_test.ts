@@ -21,7 +21,6 @@ import {
   userJwt,
 } from "../_shared/testing_db.ts";
 import {
-  awayFromCronTick,
   cleanup,
   createTenant,
   insertConnection,
@@ -121,6 +120,29 @@ dbTest("jobber-status shows a member the documented status JSON of a connected b
   }
 });
 
+dbTest("jobber-status answers the jobber_status view's status column byte for byte: one shape, built once", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("member");
+  await insertConnection(ctx.admin, businessId, { accessToken: "a", refreshToken: "r", expiresAt: new Date(Date.now() + 3600_000) });
+  await ctx.admin`insert into public.jobber_sync_runs (business_id, kind, state, processed, total, created, failed, started_at)
+                  values (${businessId}, 'full', 'running', 300, 1200, 280, 20, now())`;
+  const res = await ctx.handler(noJobber())(statusRequest(businessId, jwt));
+  const answered = await res.text();
+  const [row] = await ctx.admin<{ status: unknown }[]>`select status from public.jobber_status where business_id = ${businessId}`;
+  assert.equal(answered, JSON.stringify(row!.status));
+  assert.deepEqual(JSON.parse(answered).sync, {
+    run_id: JSON.parse(answered).sync.run_id,
+    kind: "full",
+    state: "running",
+    processed: 300,
+    total: 1200,
+    synced: 280,
+    errors: 20,
+    started_at: JSON.parse(answered).sync.started_at,
+    finished_at: null,
+    error: null,
+  });
+});
+
 dbTest("jobber-status answers POST the same way as GET", async (ctx) => {
   const { businessId, jwt } = await ctx.tenant("member");
   const handle = ctx.handler(noJobber());
@@ -173,7 +195,6 @@ dbTest("jobber-status refreshes an expired token once before answering", async (
   const newExp = new Date(Math.floor(Date.now() / 1000) * 1000 + 3600_000);
   const newAccess = await jobberAccessToken(newExp);
   const stub = stubFetch(() => jsonReply(200, { access_token: newAccess, refresh_token: "r-2" }));
-  await awayFromCronTick();
   await insertConnection(ctx.admin, businessId, {
     accessToken: "a-1",
     refreshToken: "r-1",
@@ -200,7 +221,6 @@ dbTest("jobber-status shows needs_reconnect when Jobber refuses the refresh toke
   const stub = stubFetch(() =>
     jsonReply(400, { error: "invalid_grant", error_description: "The provided refresh token is not valid." })
   );
-  await awayFromCronTick();
   await insertConnection(ctx.admin, businessId, {
     accessToken: "a-1",
     refreshToken: "r-dead",
@@ -221,7 +241,6 @@ dbTest("jobber-status shows needs_reconnect when Jobber refuses the refresh toke
 dbTest("jobber-status stays connected through a transient refresh failure and cools down", async (ctx) => {
   const { businessId, jwt } = await ctx.tenant("member");
   const stub = stubFetch(() => jsonReply(503, { error: "server_error" }));
-  await awayFromCronTick();
   await insertConnection(ctx.admin, businessId, {
     accessToken: "a-1",
     refreshToken: "r-1",

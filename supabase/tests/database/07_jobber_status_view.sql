@@ -1,8 +1,9 @@
--- jobber_status: the view the card reads. One row per business the caller belongs to, with the
--- Jobber connection, customer counts (removed ones excluded) and the latest sync run folded in;
--- it names no token column, and anon cannot read it.
+-- jobber_status: the view the card reads and jobber-status answers. One row per business the
+-- caller belongs to, carrying the status JSON of SPEC §5 (built here and nowhere else) with the
+-- Jobber connection, customer counts (removed ones excluded) and the latest sync run folded in; it
+-- names no token column, and anon cannot read it.
 begin;
-select plan(17);
+select plan(18);
 
 -- Fixture: businesses A and B with their people (supabase/tests/database/00_test_helpers.sql).
 select tests.create_tenancy_fixture();
@@ -23,26 +24,36 @@ select results_eq(
   $$values (tests.id('business_a'), 'Fixture A'::text)$$,
   'a member of business A sees exactly one status row, business A''s'
 );
-select results_eq(
-  'select connected, connection_status, needs_reconnect, account_name from public.jobber_status',
-  $$values (false, 'disconnected'::text, false, null::text)$$,
-  'with no connection row, business A shows as not connected and disconnected'
+select is(
+  (select status::jsonb from public.jobber_status),
+  $${
+    "connected": false, "connectionStatus": "disconnected", "account_name": null, "last_sync": null,
+    "token_expires_at": null,
+    "connection": {"account_name": null, "last_sync": null, "connected_at": null},
+    "needs_reconnect": false, "error_message": null,
+    "customers": {"total": 3, "from_jobber": 1},
+    "sync": {"run_id": null, "kind": null, "state": "never", "processed": 0, "total": null, "synced": 0,
+             "errors": 0, "started_at": null, "finished_at": null, "error": null},
+    "webhooks": {"last_event_at": null, "pending": 0, "failed": 0}
+  }$$::jsonb,
+  'a business that never connected has the full status with every SPEC §5 key: disconnected, sync never, its own customer counts'
 );
-select results_eq(
-  'select sync_state, sync_run_id, sync_processed, sync_synced, sync_errors from public.jobber_status',
-  $$values ('never'::text, null::uuid, 0, 0, 0)$$,
-  'with no sync run, business A''s sync state is never'
+select is(
+  (select array_agg(k order by n) from public.jobber_status, json_object_keys(status) with ordinality as x(k, n)),
+  array['connected', 'connectionStatus', 'account_name', 'last_sync', 'token_expires_at', 'connection',
+        'needs_reconnect', 'error_message', 'customers', 'sync', 'webhooks'],
+  'the status keys come in SPEC §5''s order: the dashboard''s original fields first'
 );
-select results_eq(
-  'select customers_total, customers_from_jobber from public.jobber_status',
-  $$values (3, 1)$$,
-  'customer counts cover business A only and leave out customers removed in Jobber'
+select is(
+  (select array_agg(k order by n) from public.jobber_status, json_object_keys(status -> 'sync') with ordinality as x(k, n)),
+  array['run_id', 'kind', 'state', 'processed', 'total', 'synced', 'errors', 'started_at', 'finished_at', 'error'],
+  'the sync keys come in SPEC §5''s order'
 );
 
 select tests.sign_in('member_b');
 select results_eq(
-  'select business_id, customers_total, customers_from_jobber from public.jobber_status',
-  $$values (tests.id('business_b'), 1, 0)$$,
+  $$select business_id, status -> 'customers' ->> 'total', status -> 'customers' ->> 'from_jobber' from public.jobber_status$$,
+  $$values (tests.id('business_b'), '1', '0')$$,
   'a member of business B sees only business B''s status row and counts'
 );
 
@@ -53,10 +64,11 @@ begin
   perform set_config('fixture.run_latest', gen_random_uuid()::text, true);
   insert into public.integrations_jobber
     (business_id, access_token_secret_id, refresh_token_secret_id, account_id, account_name,
-     connection_status, connected_at, needs_reconnect, last_customer_sync_at)
+     connection_status, connected_at, needs_reconnect, last_customer_sync_at, token_expires_at)
   values
     (tests.id('business_a'), gen_random_uuid(), gen_random_uuid(), 'acct-' || tests.id('business_a'),
-     'Acme Jobber', 'connected', now() - interval '3 days', true, now() - interval '2 hours');
+     'Acme Jobber', 'connected', '2025-10-09 03:00:00+00', true, '2025-10-12 03:27:49.112999+00',
+     '2025-10-12 04:27:49.112+00');
   insert into public.jobber_sync_runs
     (id, business_id, kind, state, processed, created, updated, linked, unchanged, failed, created_at, finished_at)
   values
@@ -71,14 +83,24 @@ $$;
 
 select tests.sign_in('member_a');
 select results_eq(
-  'select connected, connection_status, needs_reconnect, account_name from public.jobber_status',
-  $$values (true, 'connected'::text, true, 'Acme Jobber'::text)$$,
-  'once connected, business A''s row shows the connection and its reconnect flag'
+  $$select (status ->> 'connected')::boolean, status ->> 'connectionStatus', (status ->> 'needs_reconnect')::boolean,
+           status ->> 'account_name', status -> 'connection' ->> 'account_name' from public.jobber_status$$,
+  $$values (true, 'connected'::text, true, 'Acme Jobber'::text, 'Acme Jobber'::text)$$,
+  'once connected, business A''s status shows the connection, its account and its reconnect flag'
 );
 select results_eq(
-  'select sync_run_id, sync_kind, sync_state, sync_processed, sync_synced, sync_errors from public.jobber_status',
+  $$select (status -> 'sync' ->> 'run_id')::uuid, status -> 'sync' ->> 'kind', status -> 'sync' ->> 'state',
+           (status -> 'sync' ->> 'processed')::int, (status -> 'sync' ->> 'synced')::int, (status -> 'sync' ->> 'errors')::int
+      from public.jobber_status$$,
   $$values (tests.id('run_latest'), 'incremental'::text, 'running'::text, 7, 6, 1)$$,
-  'with several runs, business A''s row shows the most recently created one'
+  'with several runs, business A''s status shows the most recently created one'
+);
+select results_eq(
+  $$select status ->> 'token_expires_at', status ->> 'last_sync', status -> 'connection' ->> 'last_sync',
+           status -> 'connection' ->> 'connected_at' from public.jobber_status$$,
+  $$values ('2025-10-12T04:27:49.112Z'::text, '2025-10-12T03:27:49.112Z'::text, '2025-10-12T03:27:49.112Z'::text,
+            '2025-10-09T03:00:00.000Z'::text)$$,
+  'timestamps are written as JavaScript''s toISOString() writes them: UTC, milliseconds, Z'
 );
 select is(
   (select count(*)::int from public.jobber_status),
@@ -86,8 +108,9 @@ select is(
   'several runs still give business A exactly one status row'
 );
 select is(
-  (select last_sync from public.jobber_status),
-  (select now() - interval '2 hours'),
+  (select status ->> 'last_sync' from public.jobber_status),
+  (select to_char(last_customer_sync_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+     from public.integrations_jobber where business_id = tests.id('business_a')),
   'last_sync is the connection''s last customer sync'
 );
 
@@ -98,7 +121,7 @@ select is(
   'a member of business B does not see business A''s status'
 );
 select results_eq(
-  'select connected, connection_status, sync_state from public.jobber_status',
+  $$select (status ->> 'connected')::boolean, status ->> 'connectionStatus', status -> 'sync' ->> 'state' from public.jobber_status$$,
   $$values (false, 'disconnected'::text, 'never'::text)$$,
   'business A''s connection and runs do not leak into business B''s row'
 );
@@ -124,7 +147,8 @@ select is(
 
 -- Shape: no token column, and it runs with the caller's rights
 reset role;
-select has_column('public', 'jobber_status', 'connection_status', 'the status view exposes connection_status');
+select columns_are('public', 'jobber_status', array['business_id', 'business_name', 'status'],
+  'the status view is the business and its status JSON, nothing else');
 select is_empty(
   $$select column_name::text from information_schema.columns
      where table_schema = 'public' and table_name = 'jobber_status' and column_name ilike '%secret%'$$,

@@ -1,15 +1,15 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { connectedRow, makeRow } from '../test/fakeSupabase';
+import { connectedStatus, makeStatus } from '../test/fakeSupabase';
 import { JobberConnectionCardView, type JobberConnectionCardViewProps } from './JobberConnectionCard';
 import { deriveCardState, type CardState, type Role } from './state';
-import { statusFromRow, type JobberStatusRow } from './status';
+import type { JobberStatus } from './status';
 
 const NOW = Date.parse('2025-10-12T03:32:49.112Z'); // 5 minutes after the fixture's last sync
 
-function stateOf(row: JobberStatusRow): CardState {
-  return deriveCardState({ status: statusFromRow(row), loadError: null, connectError: null, connecting: false });
+function stateOf(status: JobberStatus): CardState {
+  return deriveCardState({ status, loadError: null, connectError: null, connecting: false });
 }
 
 function renderCard(state: CardState, { role = 'owner', busy = null, actionError = null }: { role?: Role; busy?: 'sync' | 'disconnect' | null; actionError?: string | null } = {}) {
@@ -35,7 +35,7 @@ describe('JobberConnectionCardView', () => {
   });
 
   it('offers "Connect Jobber" to an owner when disconnected', async () => {
-    const connection = renderCard(stateOf(makeRow()));
+    const connection = renderCard(stateOf(makeStatus()));
     expect(screen.getByRole('heading', { name: 'Jobber' })).toBeTruthy();
     await userEvent.click(screen.getByRole('button', { name: 'Connect Jobber' }));
     expect(connection.connect).toHaveBeenCalledOnce();
@@ -49,7 +49,7 @@ describe('JobberConnectionCardView', () => {
   });
 
   it('shows the account name, a "Connected to Jobber" banner, counts, last sync time and webhook health when connected', () => {
-    renderCard(stateOf(connectedRow({ last_webhook_at: '2025-10-12T02:00:00.000Z' })));
+    renderCard(stateOf(connectedStatus({ webhooks: { last_event_at: '2025-10-12T02:00:00.000Z' } })));
     expect(screen.getByRole('heading', { name: 'Sparkle Cleaning Co' })).toBeTruthy();
     expect(screen.getByText('Connected to Jobber')).toBeTruthy();
     expect(screen.getByText('Customers from Jobber').nextElementSibling?.textContent).toBe('1,200');
@@ -64,17 +64,17 @@ describe('JobberConnectionCardView', () => {
   });
 
   it('says no updates were received yet when no webhook has arrived', () => {
-    renderCard(stateOf(connectedRow({ last_webhook_at: null })));
+    renderCard(stateOf(connectedStatus({ webhooks: { last_event_at: null } })));
     expect(screen.getByText('No updates received yet')).toBeTruthy();
   });
 
   it('says how many webhook updates failed', () => {
-    renderCard(stateOf(connectedRow({ last_webhook_at: '2025-10-12T02:00:00.000Z', webhooks_failed: 3 })));
+    renderCard(stateOf(connectedStatus({ webhooks: { last_event_at: '2025-10-12T02:00:00.000Z', failed: 3 } })));
     expect(screen.getByText('3 updates failed')).toBeTruthy();
   });
 
   it('shows a progress bar with the processed and total counts while syncing, with Sync Customers disabled', () => {
-    renderCard(stateOf(connectedRow({ sync_state: 'running', sync_processed: 800, sync_total: 1200, sync_synced: 800 })));
+    renderCard(stateOf(connectedStatus({ sync: { state: 'running', processed: 800, total: 1200, synced: 800 } })));
     const bar = screen.getByRole('progressbar', { name: 'Customer sync progress' });
     expect(bar.getAttribute('aria-valuemin')).toBe('0');
     expect(bar.getAttribute('aria-valuemax')).toBe('1200');
@@ -84,28 +84,28 @@ describe('JobberConnectionCardView', () => {
   });
 
   it('announces sync progress in a polite live region', () => {
-    renderCard(stateOf(connectedRow({ sync_state: 'running', sync_processed: 800, sync_total: 1200 })));
+    renderCard(stateOf(connectedStatus({ sync: { state: 'running', processed: 800, total: 1200 } })));
     const live = screen.getByRole('status');
     expect(live.getAttribute('aria-live')).toBe('polite');
     expect(live.textContent).toBe('Syncing customers… 800 of 1,200');
   });
 
   it('shows an indeterminate progress bar when the total is not known yet', () => {
-    renderCard(stateOf(connectedRow({ sync_state: 'running', sync_processed: 150, sync_total: null })));
+    renderCard(stateOf(connectedStatus({ sync: { state: 'running', processed: 150, total: null } })));
     const bar = screen.getByRole('progressbar');
     expect(bar.getAttribute('aria-valuenow')).toBeNull();
     expect(screen.getAllByText('Syncing customers… 150 so far').length).toBeGreaterThan(0);
   });
 
   it('shows a failed run with its error and a "Retry sync" button', async () => {
-    const connection = renderCard(stateOf(connectedRow({ sync_state: 'failed', sync_error: 'Jobber was unavailable.' })));
+    const connection = renderCard(stateOf(connectedStatus({ sync: { state: 'failed', error: 'Jobber was unavailable.' } })));
     expect(screen.getByText('Last sync failed: Jobber was unavailable.')).toBeTruthy();
     await userEvent.click(screen.getByRole('button', { name: 'Retry sync' }));
     expect(connection.sync).toHaveBeenCalledOnce();
   });
 
   it('asks for confirmation in the card before disconnecting', async () => {
-    const connection = renderCard(stateOf(connectedRow()));
+    const connection = renderCard(stateOf(connectedStatus()));
     await userEvent.click(screen.getByRole('button', { name: 'Disconnect' }));
     expect(connection.disconnect).not.toHaveBeenCalled();
     const dialog = screen.getByRole('alertdialog', { name: 'Disconnect Jobber?' });
@@ -117,7 +117,7 @@ describe('JobberConnectionCardView', () => {
   });
 
   it('does not disconnect when the confirmation is cancelled, and puts focus back on Disconnect', async () => {
-    const connection = renderCard(stateOf(connectedRow()));
+    const connection = renderCard(stateOf(connectedStatus()));
     await userEvent.click(screen.getByRole('button', { name: 'Disconnect' }));
     await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
     expect(connection.disconnect).not.toHaveBeenCalled();
@@ -126,31 +126,31 @@ describe('JobberConnectionCardView', () => {
   });
 
   it('closes the confirmation with Escape', async () => {
-    renderCard(stateOf(connectedRow()));
+    renderCard(stateOf(connectedStatus()));
     await userEvent.click(screen.getByRole('button', { name: 'Disconnect' }));
     await userEvent.keyboard('{Escape}');
     expect(screen.queryByRole('alertdialog')).toBeNull();
   });
 
   it('lets members sync but not connect, reconnect or disconnect', () => {
-    renderCard(stateOf(connectedRow()), { role: 'member' });
+    renderCard(stateOf(connectedStatus()), { role: 'member' });
     expect(screen.getByRole('button', { name: 'Sync Customers' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Disconnect' })).toBeNull();
   });
 
   it('does not offer Connect Jobber to members', () => {
-    renderCard(stateOf(makeRow()), { role: 'member' });
+    renderCard(stateOf(makeStatus()), { role: 'member' });
     expect(screen.queryByRole('button', { name: 'Connect Jobber' })).toBeNull();
     expect(screen.getByText(/Ask an owner or admin/)).toBeTruthy();
   });
 
   it('does not offer Reconnect Jobber to members', () => {
-    renderCard(stateOf(connectedRow({ needs_reconnect: true, error_message: 'Jobber revoked access.' })), { role: 'member' });
+    renderCard(stateOf(connectedStatus({ needs_reconnect: true, error_message: 'Jobber revoked access.' })), { role: 'member' });
     expect(screen.queryByRole('button', { name: 'Reconnect Jobber' })).toBeNull();
   });
 
   it('warns that Jobber needs reconnecting, with the reason and a Reconnect Jobber button', async () => {
-    const connection = renderCard(stateOf(connectedRow({ needs_reconnect: true, error_message: 'Jobber revoked access.' })), { role: 'admin' });
+    const connection = renderCard(stateOf(connectedStatus({ needs_reconnect: true, error_message: 'Jobber revoked access.' })), { role: 'admin' });
     const alert = screen.getByRole('alert');
     expect(alert.textContent).toContain('Jobber needs to be reconnected');
     expect(alert.textContent).toContain('Jobber revoked access.');
@@ -159,7 +159,7 @@ describe('JobberConnectionCardView', () => {
   });
 
   it('shows the error and "Try again" in the error state', async () => {
-    const connection = renderCard(stateOf(makeRow({ connection_status: 'error', error_message: 'Jobber refused the token.' })));
+    const connection = renderCard(stateOf(makeStatus({ connectionStatus: 'error', error_message: 'Jobber refused the token.' })));
     expect(screen.getByRole('alert').textContent).toContain('Jobber refused the token.');
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
     expect(connection.retry).toHaveBeenCalledOnce();
@@ -167,7 +167,7 @@ describe('JobberConnectionCardView', () => {
   });
 
   it('shows a failed action as an alert without leaving the current state', () => {
-    renderCard(stateOf(connectedRow()), { actionError: 'Connect Jobber before syncing customers.' });
+    renderCard(stateOf(connectedStatus()), { actionError: 'Connect Jobber before syncing customers.' });
     expect(screen.getByRole('alert').textContent).toBe('Connect Jobber before syncing customers.');
     expect(screen.getByText('Connected to Jobber')).toBeTruthy();
   });

@@ -4,7 +4,7 @@ export { useJobberConnection, POPUP_FEATURES, POPUP_NAME } from './useJobberConn
 export type { BusyAction, JobberConnection, JobberSupabase, UseJobberConnectionOptions } from './useJobberConnection';
 export { canManageConnection, deriveCardState } from './state';
 export type { CardState, Role } from './state';
-export { parseStatusJson, parseStatusRow, statusFromRow } from './status';
-export type { JobberStatus, JobberStatusRow, ConnectionStatus, SyncKind, SyncState } from './status';
+export { parseStatus } from './status';
+export type { JobberStatus, ConnectionStatus, SyncKind, SyncState } from './status';
 export { parseJobberMessage, describeError } from './messages';
 export type { JobberMessage } from './messages';

@@ -1,7 +1,7 @@
 import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { APP_ORIGIN, BUSINESS_ID, connectedRow, createFakeSupabase, httpError, makeRow, ok } from '../test/fakeSupabase';
+import { APP_ORIGIN, BUSINESS_ID, connectedStatus, createFakeSupabase, httpError, makeStatus, ok } from '../test/fakeSupabase';
 import { JobberConnectionCard } from './JobberConnectionCard';
 import { CONNECTING_BUSINESS_KEY } from './messages';
 import type { Role } from './state';
@@ -57,27 +57,27 @@ async function startConnect(fake: Fake) {
 
 describe('useJobberConnection', () => {
   it('loads the status through jobber-status on mount and then reads the jobber_status view', async () => {
-    const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: connectedRow() } });
+    const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: connectedStatus() } });
     renderCard(fake, { pollMs: { active: 20, idle: 20 } });
     expect(await screen.findByRole('heading', { name: 'Sparkle Cleaning Co' })).toBeTruthy();
     expect(fake.bodiesOf('jobber-status')).toEqual([{ business_id: BUSINESS_ID }]);
-    await waitFor(() => expect(fake.viewReads).toHaveBeenCalledWith(BUSINESS_ID));
+    await waitFor(() => expect(fake.viewReads).toHaveBeenCalledWith(BUSINESS_ID, 'status'));
     expect(fake.bodiesOf('jobber-status')).toHaveLength(1);
   });
 
   it('polls the view while a sync runs and shows the new progress', async () => {
-    const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: connectedRow({ sync_state: 'running', sync_processed: 800 }) } });
+    const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: connectedStatus({ sync: { state: 'running', processed: 800 } }) } });
     renderCard(fake, { pollMs: { active: 20, idle: 60_000 } });
     expect((await screen.findByRole('progressbar')).getAttribute('aria-valuenow')).toBe('800');
-    fake.rows[BUSINESS_ID] = connectedRow({ sync_state: 'running', sync_processed: 1000 });
+    fake.statuses[BUSINESS_ID] = connectedStatus({ sync: { state: 'running', processed: 1000 } });
     await waitFor(() => expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('1000'));
-    fake.rows[BUSINESS_ID] = connectedRow({ sync_state: 'succeeded', sync_synced: 1200, sync_errors: 0 });
+    fake.statuses[BUSINESS_ID] = connectedStatus({ sync: { state: 'succeeded', synced: 1200, errors: 0 } });
     expect(await screen.findByText('Last sync: 1,200 customers, 0 errors')).toBeTruthy();
     expect(screen.queryByRole('progressbar')).toBeNull();
   });
 
   it('stops polling when the card unmounts', async () => {
-    const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: connectedRow({ sync_state: 'running' }) } });
+    const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: connectedStatus({ sync: { state: 'running' } }) } });
     const { unmount } = renderCard(fake, { pollMs: { active: 10, idle: 10 } });
     await waitFor(() => expect(fake.viewReads.mock.calls.length).toBeGreaterThan(1));
     unmount();
@@ -88,7 +88,7 @@ describe('useJobberConnection', () => {
 
   it('falls back to the view when jobber-status fails', async () => {
     const fake = createFakeSupabase({
-      rows: { [BUSINESS_ID]: connectedRow() },
+      statuses: { [BUSINESS_ID]: connectedStatus() },
       functions: { 'jobber-status': () => httpError(503, 'jobber_unavailable', 'Jobber could not be reached.') },
     });
     renderCard(fake);
@@ -99,14 +99,14 @@ describe('useJobberConnection', () => {
     const fake = createFakeSupabase({ functions: { 'jobber-status': () => httpError(503, 'jobber_unavailable', 'Jobber could not be reached.') } });
     renderCard(fake);
     expect((await screen.findByRole('alert')).textContent).toContain('Jobber could not be reached. Try again in a few minutes.');
-    fake.rows[BUSINESS_ID] = makeRow();
+    fake.statuses[BUSINESS_ID] = makeStatus();
     fake.functions['jobber-status'] = () => ok(null); // a bad answer: the view is used instead
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByRole('button', { name: 'Connect Jobber' })).toBeTruthy();
   });
 
   it('reports changes to the dashboard through onChange', async () => {
-    const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: connectedRow() } });
+    const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: connectedStatus() } });
     const onChange = vi.fn();
     renderCard(fake, { onChange });
     await waitFor(() => expect(onChange).toHaveBeenCalledWith(expect.objectContaining({ connectionStatus: 'connected' })));
@@ -114,7 +114,7 @@ describe('useJobberConnection', () => {
 
   describe('connect flow', () => {
     it('opens the popup synchronously, asks jobber-connect for the URL and sends the popup there', async () => {
-      const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: makeRow() } });
+      const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: makeStatus() } });
       const { open } = await startConnect(fake);
       expect(open).toHaveBeenCalledWith('about:blank', 'jobber-connect', 'popup,width=600,height=720');
       expect(fake.bodiesOf('jobber-connect')).toEqual([{ business_id: BUSINESS_ID }]);
@@ -122,9 +122,9 @@ describe('useJobberConnection', () => {
     });
 
     it('accepts a JOBBER_CONNECTED message from its popup on the app origin and shows the connection', async () => {
-      const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: makeRow() } });
+      const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: makeStatus() } });
       const { popup } = await startConnect(fake);
-      fake.rows[BUSINESS_ID] = connectedRow({ sync_state: 'queued', sync_processed: 0, sync_total: null });
+      fake.statuses[BUSINESS_ID] = connectedStatus({ sync: { state: 'queued', processed: 0, total: null } });
       post({ type: 'JOBBER_CONNECTED', accountName: 'Sparkle Cleaning Co' }, { source: popup });
       expect(await screen.findByText('Connected to Jobber')).toBeTruthy();
       expect(screen.getByRole('heading', { name: 'Sparkle Cleaning Co' })).toBeTruthy();
@@ -132,9 +132,9 @@ describe('useJobberConnection', () => {
     });
 
     it('ignores messages from another origin', async () => {
-      const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: makeRow() } });
+      const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: makeStatus() } });
       const { popup } = await startConnect(fake);
-      fake.rows[BUSINESS_ID] = connectedRow();
+      fake.statuses[BUSINESS_ID] = connectedStatus();
       post({ type: 'JOBBER_CONNECTED', accountName: 'Evil' }, { origin: 'https://evil.example', source: popup });
       await new Promise((resolve) => setTimeout(resolve, 30));
       expect(screen.getAllByText('Waiting for Jobber…').length).toBeGreaterThan(0);
@@ -142,7 +142,7 @@ describe('useJobberConnection', () => {
     });
 
     it('ignores messages from a window other than its popup', async () => {
-      const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: makeRow() } });
+      const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: makeStatus() } });
       const { popup } = await startConnect(fake);
       post({ type: 'JOBBER_ERROR', code: 'access_denied', message: 'denied' }, { source: fakePopup() });
       await new Promise((resolve) => setTimeout(resolve, 30));
@@ -151,7 +151,7 @@ describe('useJobberConnection', () => {
     });
 
     it('ignores messages of the wrong shape', async () => {
-      const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: makeRow() } });
+      const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: makeStatus() } });
       const { popup } = await startConnect(fake);
       for (const data of [
         'JOBBER_CONNECTED',
@@ -169,7 +169,7 @@ describe('useJobberConnection', () => {
     });
 
     it('shows a JOBBER_ERROR message as the error state, in plain words for a denied consent', async () => {
-      const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: makeRow() } });
+      const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: makeStatus() } });
       const { popup } = await startConnect(fake);
       post({ type: 'JOBBER_ERROR', code: 'access_denied', message: 'The user denied access.' }, { source: popup });
       expect((await screen.findByRole('alert')).textContent).toContain('Jobber access was not granted.');
@@ -178,7 +178,7 @@ describe('useJobberConnection', () => {
     });
 
     it('falls back to a full-page redirect when the popup is blocked', async () => {
-      const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: makeRow() } });
+      const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: makeStatus() } });
       vi.spyOn(window, 'open').mockReturnValue(null);
       const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => {});
       withConnect(fake);
@@ -189,7 +189,7 @@ describe('useJobberConnection', () => {
     });
 
     it('closes the popup and shows the error when jobber-connect fails', async () => {
-      const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: makeRow() } });
+      const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: makeStatus() } });
       const popup = fakePopup();
       vi.spyOn(window, 'open').mockReturnValue(popup as unknown as Window);
       fake.functions['jobber-connect'] = () => httpError(403, 'forbidden_role', 'Only owners and admins may connect Jobber.');
@@ -200,14 +200,14 @@ describe('useJobberConnection', () => {
     });
 
     it('goes back to the previous state when the popup is closed without a message', async () => {
-      const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: makeRow() } });
+      const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: makeStatus() } });
       const { popup } = await startConnect(fake);
       popup.closed = true;
       expect(await screen.findByRole('button', { name: 'Connect Jobber' }, { timeout: 2000 })).toBeTruthy();
     });
 
     it('closes the popup when the user cancels', async () => {
-      const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: makeRow() } });
+      const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: makeStatus() } });
       const { popup } = await startConnect(fake);
       await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
       expect(popup.close).toHaveBeenCalled();
@@ -217,9 +217,9 @@ describe('useJobberConnection', () => {
 
   describe('actions', () => {
     it('starts a sync through jobber-sync and shows the queued run', async () => {
-      const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: connectedRow() } });
+      const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: connectedStatus() } });
       fake.functions['jobber-sync'] = () => {
-        fake.rows[BUSINESS_ID] = connectedRow({ sync_state: 'running', sync_processed: 10, sync_total: 1200 });
+        fake.statuses[BUSINESS_ID] = connectedStatus({ sync: { state: 'running', processed: 10, total: 1200 } });
         return ok({ run_id: 'run-2', joined: false });
       };
       renderCard(fake, { role: 'member' });
@@ -230,7 +230,7 @@ describe('useJobberConnection', () => {
     });
 
     it('shows why a sync could not start', async () => {
-      const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: connectedRow() } });
+      const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: connectedStatus() } });
       fake.functions['jobber-sync'] = () => httpError(422, 'not_connected', 'This business is not connected to Jobber.');
       renderCard(fake);
       await userEvent.click(await screen.findByRole('button', { name: 'Sync Customers' }));
@@ -238,9 +238,9 @@ describe('useJobberConnection', () => {
     });
 
     it('disconnects through jobber-disconnect only after confirmation', async () => {
-      const fake = createFakeSupabase({ rows: { [BUSINESS_ID]: connectedRow() } });
+      const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: connectedStatus() } });
       fake.functions['jobber-disconnect'] = () => {
-        fake.rows[BUSINESS_ID] = connectedRow({ connected: false, connection_status: 'disconnected' });
+        fake.statuses[BUSINESS_ID] = connectedStatus({ connected: false, connectionStatus: 'disconnected' });
         return ok({ disconnected: true });
       };
       renderCard(fake);

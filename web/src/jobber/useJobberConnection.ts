@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { invokeFunction, toApiError } from '../lib/functions';
 import { CONNECTING_BUSINESS_KEY, describeError, parseJobberMessage } from './messages';
 import { deriveCardState, type CardState } from './state';
-import { isSyncActive, parseStatusJson, parseStatusRow, type JobberStatus, type SyncKind } from './status';
+import { isSyncActive, parseStatus, type JobberStatus, type SyncKind } from './status';
 
 export type JobberSupabase = Pick<SupabaseClient, 'from' | 'functions'>;
 
@@ -105,10 +105,10 @@ export function useJobberConnection(
   }, []);
 
   const readView = useCallback(async (): Promise<JobberStatus> => {
-    const { data, error } = await supabase.from('jobber_status').select('*').eq('business_id', businessId).maybeSingle();
+    const { data, error } = await supabase.from('jobber_status').select('status').eq('business_id', businessId).maybeSingle();
     if (error) throw new Error(error.message);
     if (data === null) throw new Error('There is no Jobber status for this business. Are you a member of it?');
-    return parseStatusRow(data);
+    return parseStatus((data as { status?: unknown }).status);
   }, [supabase, businessId]);
 
   /** Reads the status view; only the newest request of the current business may apply its answer. */
@@ -132,7 +132,7 @@ export function useJobberConnection(
     let next: JobberStatus | null = null;
     let failure: string | null = null;
     try {
-      next = parseStatusJson(await invokeFunction(supabase, 'jobber-status', { business_id: businessId }));
+      next = parseStatus(await invokeFunction(supabase, 'jobber-status', { business_id: businessId }));
     } catch (error) {
       failure = messageOf(await toApiError(error));
       try {

@@ -1,7 +1,7 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { APP_ORIGIN, BUSINESS_ID, connectedRow, createFakeSupabase, makeRow, OTHER_BUSINESS_ID } from '../test/fakeSupabase';
+import { APP_ORIGIN, BUSINESS_ID, connectedStatus, createFakeSupabase, makeStatus, OTHER_BUSINESS_ID } from '../test/fakeSupabase';
 import { CONNECTING_BUSINESS_KEY } from '../jobber/messages';
 import { DemoPage } from './DemoPage';
 
@@ -13,7 +13,7 @@ const memberships = [
 function fake(signedIn: boolean) {
   return createFakeSupabase({
     memberships,
-    rows: { [BUSINESS_ID]: connectedRow(), [OTHER_BUSINESS_ID]: makeRow({ business_id: OTHER_BUSINESS_ID }) },
+    statuses: { [BUSINESS_ID]: connectedStatus(), [OTHER_BUSINESS_ID]: makeStatus() },
     customerCounts: { [BUSINESS_ID]: 1234, [OTHER_BUSINESS_ID]: 7 },
     signedInAs: signedIn ? { id: 'user-owner', email: 'owner@demo.test' } : null,
   });

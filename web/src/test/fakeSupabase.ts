@@ -1,7 +1,7 @@
 import type { Session } from '@supabase/supabase-js';
 import { FunctionsHttpError } from '@supabase/supabase-js';
 import { vi } from 'vitest';
-import { statusFromRow, type JobberStatusRow } from '../jobber/status';
+import type { JobberStatus } from '../jobber/status';
 import type { AppSupabase } from '../pages/DemoPage';
 
 export const BUSINESS_ID = '11111111-1111-4111-8111-111111111111';
@@ -24,58 +24,67 @@ export function ok(data: unknown): InvokeResult {
   return { data, error: null };
 }
 
-export function makeRow(overrides: Partial<JobberStatusRow> = {}): JobberStatusRow {
-  return {
-    business_id: BUSINESS_ID,
-    business_name: 'Acme Plumbing',
+/** Nested overrides for a status JSON: any top-level field, or some fields of a nested object. */
+export type StatusOverrides = Partial<Omit<JobberStatus, 'connection' | 'customers' | 'sync' | 'webhooks'>> & {
+  connection?: Partial<JobberStatus['connection']>;
+  customers?: Partial<JobberStatus['customers']>;
+  sync?: Partial<JobberStatus['sync']>;
+  webhooks?: Partial<JobberStatus['webhooks']>;
+};
+
+/** The status JSON of a business that never connected (as the jobber_status view builds it). */
+export function makeStatus(overrides: StatusOverrides = {}): JobberStatus {
+  const base: JobberStatus = {
     connected: false,
-    connection_status: 'disconnected',
+    connectionStatus: 'disconnected',
     account_name: null,
+    last_sync: null,
+    token_expires_at: null,
+    connection: { account_name: null, last_sync: null, connected_at: null },
     needs_reconnect: false,
     error_message: null,
-    token_expires_at: null,
-    connected_at: null,
-    last_sync: null,
-    last_webhook_at: null,
-    customers_total: 0,
-    customers_from_jobber: 0,
-    sync_run_id: null,
-    sync_kind: null,
-    sync_state: 'never',
-    sync_processed: 0,
-    sync_total: null,
-    sync_synced: 0,
-    sync_errors: 0,
-    sync_started_at: null,
-    sync_finished_at: null,
-    sync_error: null,
-    webhooks_pending: 0,
-    webhooks_failed: 0,
-    ...overrides,
+    customers: { total: 0, from_jobber: 0 },
+    sync: {
+      run_id: null, kind: null, state: 'never', processed: 0, total: null, synced: 0, errors: 0,
+      started_at: null, finished_at: null, error: null,
+    },
+    webhooks: { last_event_at: null, pending: 0, failed: 0 },
+  };
+  const { connection, customers, sync, webhooks, ...top } = overrides;
+  return {
+    ...base,
+    ...top,
+    connection: { ...base.connection, ...connection },
+    customers: { ...base.customers, ...customers },
+    sync: { ...base.sync, ...sync },
+    webhooks: { ...base.webhooks, ...webhooks },
   };
 }
 
-export function connectedRow(overrides: Partial<JobberStatusRow> = {}): JobberStatusRow {
-  return makeRow({
+/** A connected business that finished a full sync of 1,200 Jobber clients. */
+export function connectedStatus(overrides: StatusOverrides = {}): JobberStatus {
+  const connected = makeStatus({
     connected: true,
-    connection_status: 'connected',
+    connectionStatus: 'connected',
     account_name: 'Sparkle Cleaning Co',
-    connected_at: '2025-10-12T03:00:00.000Z',
-    token_expires_at: '2025-10-12T04:27:49.112Z',
     last_sync: '2025-10-12T03:27:49.112Z',
-    customers_total: 1234,
-    customers_from_jobber: 1200,
-    sync_run_id: '33333333-3333-4333-8333-333333333333',
-    sync_kind: 'full',
-    sync_state: 'succeeded',
-    sync_processed: 1200,
-    sync_total: 1200,
-    sync_synced: 1200,
-    sync_errors: 0,
-    sync_started_at: '2025-10-12T03:20:00.000Z',
-    sync_finished_at: '2025-10-12T03:27:49.112Z',
-    ...overrides,
+    token_expires_at: '2025-10-12T04:27:49.112Z',
+    connection: { account_name: 'Sparkle Cleaning Co', last_sync: '2025-10-12T03:27:49.112Z', connected_at: '2025-10-12T03:00:00.000Z' },
+    customers: { total: 1234, from_jobber: 1200 },
+    sync: {
+      run_id: '33333333-3333-4333-8333-333333333333', kind: 'full', state: 'succeeded', processed: 1200, total: 1200,
+      synced: 1200, errors: 0, started_at: '2025-10-12T03:20:00.000Z', finished_at: '2025-10-12T03:27:49.112Z', error: null,
+    },
   });
+  const { connection, customers, sync, webhooks, ...top } = overrides;
+  return {
+    ...connected,
+    ...top,
+    connection: { ...connected.connection, ...connection },
+    customers: { ...connected.customers, ...customers },
+    sync: { ...connected.sync, ...sync },
+    webhooks: { ...connected.webhooks, ...webhooks },
+  };
 }
 
 export interface FakeMembership {
@@ -84,8 +93,11 @@ export interface FakeMembership {
 }
 
 export interface FakeOptions {
-  /** jobber_status view rows, by business id. Mutate `fake.rows` to change what the next read sees. */
-  rows?: Record<string, JobberStatusRow>;
+  /**
+   * The status JSON of each business, by id: what the jobber_status view's `status` column holds and
+   * jobber-status answers. Mutate `fake.statuses` to change what the next read sees.
+   */
+  statuses?: Record<string, JobberStatus>;
   functions?: Record<string, FunctionHandler>;
   memberships?: FakeMembership[];
   customerCounts?: Record<string, number>;
@@ -99,11 +111,11 @@ type Filter = { column: string; value: unknown };
  * `select` / `eq` / `maybeSingle` / count, and the `auth` calls the pages use.
  */
 export function createFakeSupabase(options: FakeOptions = {}) {
-  const rows: Record<string, JobberStatusRow> = { ...(options.rows ?? {}) };
+  const statuses: Record<string, JobberStatus> = { ...(options.statuses ?? {}) };
   const functions: Record<string, FunctionHandler> = {
     'jobber-status': (body) => {
-      const row = rows[String(body['business_id'])];
-      return row ? ok(statusFromRow(row)) : httpError(403, 'not_a_member', 'You are not a member of that business.');
+      const status = statuses[String(body['business_id'])];
+      return status ? ok(structuredClone(status)) : httpError(403, 'not_a_member', 'You are not a member of that business.');
     },
     ...(options.functions ?? {}),
   };
@@ -121,14 +133,16 @@ export function createFakeSupabase(options: FakeOptions = {}) {
   function query(table: string) {
     const filters: Filter[] = [];
     let head = false;
+    let selected = '*';
     const value = (column: string) => filters.find((f) => f.column === column)?.value;
 
     function result(): { data: unknown; error: unknown; count?: number | null } {
       switch (table) {
         case 'jobber_status': {
-          viewReads(value('business_id'));
-          const row = rows[String(value('business_id'))];
-          return { data: row ? [row] : [], error: null };
+          const businessId = String(value('business_id'));
+          viewReads(businessId, selected);
+          const status = statuses[businessId];
+          return { data: status ? [{ business_id: businessId, status: structuredClone(status) }] : [], error: null };
         }
         case 'business_members':
           return { data: memberships.filter(() => value('user_id') === session?.user.id), error: null };
@@ -142,8 +156,9 @@ export function createFakeSupabase(options: FakeOptions = {}) {
     }
 
     const builder = {
-      select(_columns?: string, opts?: { count?: string; head?: boolean }) {
+      select(columns?: string, opts?: { count?: string; head?: boolean }) {
         head = opts?.head ?? false;
+        selected = columns ?? '*';
         return builder;
       },
       eq(column: string, v: unknown) {
@@ -191,7 +206,7 @@ export function createFakeSupabase(options: FakeOptions = {}) {
   const client = { functions: { invoke }, from, auth };
   return {
     client: client as unknown as AppSupabase,
-    rows,
+    statuses,
     functions,
     invoke,
     from,
