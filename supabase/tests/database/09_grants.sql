@@ -70,8 +70,9 @@ select set_eq(
       from pg_attribute a
      where a.attrelid = 'public.integrations_jobber'::regclass and a.attnum > 0 and not a.attisdropped
        and not has_column_privilege('authenticated', a.attrelid, a.attnum, 'SELECT')$$,
-  array['access_token_secret_id', 'refresh_token_secret_id', 'refresh_failures', 'refresh_retry_at'],
-  'authenticated may select every column of integrations_jobber except the token secret ids and refresh bookkeeping'
+  array['access_token_secret_id', 'refresh_token_secret_id', 'refresh_failures', 'refresh_retry_at',
+        'token_generation', 'refresh_claimed_by', 'refresh_claimed_until'],
+  'authenticated may select every column of integrations_jobber except the token secret ids and the refresh bookkeeping (failures, cooldown, generation, claim)'
 );
 
 select is_empty(

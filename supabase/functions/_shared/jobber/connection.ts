@@ -1,22 +1,25 @@
 // A business's Jobber connection as code sees it: read the tokens, refresh them the one safe way,
 // and build a GraphQL client that uses them. The refresh routine is the only place that spends a
-// refresh token, and it only does so holding the connection's row lock (SPEC §8, jobber-api §1).
+// refresh token. It holds no database connection while Jobber answers (a slow token endpoint must
+// not drain the pool other work needs): it claims the refresh in one short transaction, calls
+// Jobber, and saves the new pair in another, compare-and-set on the token generation it read
+// (SPEC §8, jobber-api §1; the SQL side is the claim_jobber_token_refresh migration).
 import type { Runtime } from "../runtime.ts";
 import type { Logger } from "../log.ts";
-import { asService, type TransactionSql } from "../db.ts";
+import { asService } from "../db.ts";
 import { notConnected } from "../errors.ts";
 import { refreshTokens } from "./oauth.ts";
 import { JobberAuthError, JobberDisconnectedError } from "./errors.ts";
 import { createJobberClient, type JobberClient } from "./graphql.ts";
 
-interface TokenRow {
+export interface TokenRow {
   access_token: string | null;
-  refresh_token: string | null;
   token_expires_at: Date | null;
   connection_status: string;
-  account_id: string | null;
   refresh_failures: number;
   refresh_retry_at: Date | null;
+  /** Bumped by every save and reconnect; a refresh saves only over the generation it read. */
+  token_generation: string;
 }
 
 export type RefreshOutcome =
@@ -39,19 +42,44 @@ export interface RefreshOptions {
 
 const COOLDOWN_BASE_MS = 30_000;
 const COOLDOWN_CAP_MS = 15 * 60_000;
+/**
+ * How long a claim keeps other refreshers away: longer than the token request's longest retry
+ * sequence (3 attempts of up to 10 s, waits of up to 30 s between them), so two callers never
+ * spend one refresh token.
+ */
+export const REFRESH_CLAIM_MS = 120_000;
+// Callers that find a refresh in progress read again after these waits, holding no connection.
+const CLAIM_POLL_FIRST_MS = 25;
+const CLAIM_POLL_CAP_MS = 1_000;
 
-async function readTokens(tx: TransactionSql, businessId: string, lock: boolean): Promise<TokenRow | undefined> {
-  const rows = lock
-    ? await tx<TokenRow[]>`select * from private.jobber_lock_tokens(${businessId})`
-    : await tx<TokenRow[]>`select * from private.jobber_read_tokens(${businessId})`;
-  return rows[0];
+async function readTokens(rt: Runtime, businessId: string): Promise<TokenRow | undefined> {
+  const [row] = await asService(rt.sql, (tx) => tx<TokenRow[]>`select * from private.jobber_read_tokens(${businessId})`);
+  return row;
+}
+
+/** What a read of the connection says to do: answer now, or refresh. Pure, for tests. */
+export function refreshDecision(
+  row: TokenRow | undefined,
+  now: Date,
+  marginMs: number,
+  rejectedAccessToken?: string,
+): Exclude<RefreshOutcome, { kind: "refreshed" | "transient_failure" | "reconnect_required" }> | { kind: "refresh" } {
+  if (!row || row.connection_status !== "connected" || !row.access_token) return { kind: "not_connected" };
+  const expiresAt = row.token_expires_at ?? now;
+  const fresh = { kind: "already_fresh", accessToken: row.access_token, expiresAt } as const;
+  if (rejectedAccessToken !== undefined) return row.access_token !== rejectedAccessToken ? fresh : { kind: "refresh" };
+  if (expiresAt.getTime() - now.getTime() > marginMs) return fresh;
+  if (row.refresh_retry_at && row.refresh_retry_at > now) return { kind: "cooling_down", retryAt: row.refresh_retry_at };
+  return { kind: "refresh" };
 }
 
 /**
- * Rotation-safe refresh: lock the connection, re-read, skip when someone else already refreshed,
- * otherwise call the token endpoint and store the new pair in the same transaction, before any
- * caller can use it. A refused refresh token flags the connection for reconnect; other failures
- * leave it connected and set a cooldown with exponential backoff.
+ * Rotation-safe refresh: read; if a refresh is due, claim it (only one claimer at a time, and only
+ * while the tokens are still the ones read), call the token endpoint, and save the new pair only
+ * over the generation it was refreshed from. Callers that find another refresh in progress wait
+ * for it without holding a connection and then use its result. A refused refresh token flags the
+ * connection for reconnect; other failures leave it connected and set a cooldown with exponential
+ * backoff.
  */
 export async function refreshConnection(
   rt: Runtime,
@@ -60,58 +88,91 @@ export async function refreshConnection(
   options: RefreshOptions = {},
 ): Promise<RefreshOutcome> {
   const marginMs = options.marginMs ?? rt.tuning.refreshMarginMs;
-  return await asService(rt.sql, async (tx) => {
-    const row = await readTokens(tx, businessId, true);
-    if (!row || row.connection_status !== "connected" || !row.access_token || !row.refresh_token) {
-      return { kind: "not_connected" } as const;
-    }
-    const now = rt.now();
-    const expiresAt = row.token_expires_at ?? now;
-    const forced = options.rejectedAccessToken !== undefined;
-    if (forced && row.access_token !== options.rejectedAccessToken) {
-      return { kind: "already_fresh", accessToken: row.access_token, expiresAt } as const;
-    }
-    if (!forced && expiresAt.getTime() - now.getTime() > marginMs) {
-      return { kind: "already_fresh", accessToken: row.access_token, expiresAt } as const;
-    }
-    if (!forced && row.refresh_retry_at && row.refresh_retry_at > now) {
-      return { kind: "cooling_down", retryAt: row.refresh_retry_at } as const;
-    }
+  const claimer = `refresh:${crypto.randomUUID()}`;
+  let pollMs = CLAIM_POLL_FIRST_MS;
+  while (true) {
+    const row = await readTokens(rt, businessId);
+    const decision = refreshDecision(row, rt.now(), marginMs, options.rejectedAccessToken);
+    if (decision.kind !== "refresh") return decision;
 
-    try {
-      const tokens = await refreshTokens(rt.config, row.refresh_token, jobberDeps(rt, log));
-      await tx`select private.jobber_save_tokens(${businessId}, ${tokens.accessToken}, ${tokens.refreshToken},
-                                                 ${tokens.expiresAt})`;
-      log.info("token_refreshed", { business_id: businessId, token_expires_at: tokens.expiresAt.toISOString() });
-      return { kind: "refreshed", accessToken: tokens.accessToken, expiresAt: tokens.expiresAt } as const;
-    } catch (err) {
-      if (err instanceof JobberAuthError && err.kind !== "invalid_client") {
-        const message = "Jobber no longer accepts this connection's refresh token. Reconnect Jobber to resume syncing.";
-        await tx`select private.jobber_record_refresh_failure(${businessId}, true, ${message})`;
-        log.warn("token_refresh_refused", { business_id: businessId, error_code: err.kind });
-        return { kind: "reconnect_required", message } as const;
+    const [claim] = await asService(rt.sql, (tx) =>
+      tx<{ outcome: "claimed" | "changed" | "busy" | "not_connected"; refresh_token: string | null }[]>`
+        select * from private.jobber_claim_refresh(${businessId}, ${claimer}, ${row!.token_generation}, ${REFRESH_CLAIM_MS})`
+    );
+    switch (claim?.outcome) {
+      case "claimed": {
+        const outcome = await spendRefreshToken(rt, businessId, log, claimer, row!, claim.refresh_token!);
+        if (outcome) return outcome;
+        continue; // The connection changed under us (reconnected or disconnected): read again.
       }
-      const failures = row.refresh_failures + 1;
-      const delay = Math.min(COOLDOWN_CAP_MS, COOLDOWN_BASE_MS * 2 ** (failures - 1));
-      const retryAt = new Date(now.getTime() + delay);
-      const message = err instanceof JobberAuthError
-        ? "Jobber rejected this app's credentials while refreshing the token."
-        : "Jobber could not be reached to refresh the token; retrying shortly.";
-      await tx`select private.jobber_record_refresh_failure(${businessId}, false, ${message}, ${retryAt})`;
-      log.warn("token_refresh_failed", {
-        business_id: businessId,
-        failures,
-        retry_at: retryAt.toISOString(),
-        error: err instanceof Error ? err.name : String(err),
-      });
-      return { kind: "transient_failure", message, retryAt } as const;
+      case "changed":
+        continue;
+      case "busy":
+        await rt.sleep(pollMs);
+        pollMs = Math.min(CLAIM_POLL_CAP_MS, pollMs * 2);
+        continue;
+      default:
+        return { kind: "not_connected" };
     }
-  });
+  }
+}
+
+/** Calls Jobber with the claimed refresh token, then stores the outcome; null when superseded. */
+async function spendRefreshToken(
+  rt: Runtime,
+  businessId: string,
+  log: Logger,
+  claimer: string,
+  row: TokenRow,
+  refreshToken: string,
+): Promise<RefreshOutcome | null> {
+  const generation = row.token_generation;
+  let tokens;
+  try {
+    tokens = await refreshTokens(rt.config, refreshToken, jobberDeps(rt, log));
+  } catch (err) {
+    if (err instanceof JobberAuthError && err.kind !== "invalid_client") {
+      const message = "Jobber no longer accepts this connection's refresh token. Reconnect Jobber to resume syncing.";
+      await asService(rt.sql, (tx) =>
+        tx`select private.jobber_record_refresh_failure(${businessId}, ${claimer}, ${generation}, true, ${message})`
+      );
+      log.warn("token_refresh_refused", { business_id: businessId, error_code: err.kind });
+      return { kind: "reconnect_required", message };
+    }
+    const failures = row.refresh_failures + 1;
+    const delay = Math.min(COOLDOWN_CAP_MS, COOLDOWN_BASE_MS * 2 ** (failures - 1));
+    const retryAt = new Date(rt.now().getTime() + delay);
+    const message = err instanceof JobberAuthError
+      ? "Jobber rejected this app's credentials while refreshing the token."
+      : "Jobber could not be reached to refresh the token; retrying shortly.";
+    await asService(rt.sql, (tx) =>
+      tx`select private.jobber_record_refresh_failure(${businessId}, ${claimer}, ${generation}, false, ${message}, ${retryAt})`
+    );
+    log.warn("token_refresh_failed", {
+      business_id: businessId,
+      failures,
+      retry_at: retryAt.toISOString(),
+      error: err instanceof Error ? err.name : String(err),
+    });
+    return { kind: "transient_failure", message, retryAt };
+  }
+
+  const [saved] = await asService(rt.sql, (tx) =>
+    tx<{ saved: boolean }[]>`
+      select private.jobber_save_tokens(${businessId}, ${claimer}, ${generation}, ${tokens.accessToken},
+                                        ${tokens.refreshToken}, ${tokens.expiresAt}) as saved`
+  );
+  if (!saved?.saved) {
+    log.warn("token_refresh_superseded", { business_id: businessId });
+    return null;
+  }
+  log.info("token_refreshed", { business_id: businessId, token_expires_at: tokens.expiresAt.toISOString() });
+  return { kind: "refreshed", accessToken: tokens.accessToken, expiresAt: tokens.expiresAt };
 }
 
 /** The current access token, refreshed first when it is within the refresh margin. */
 export async function validAccessToken(rt: Runtime, businessId: string, log: Logger): Promise<string> {
-  const row = await asService(rt.sql, (tx) => readTokens(tx, businessId, false));
+  const row = await readTokens(rt, businessId);
   if (!row || row.connection_status !== "connected" || !row.access_token) throw notConnected();
   const expiresAt = row.token_expires_at?.getTime() ?? 0;
   if (expiresAt - rt.now().getTime() > rt.tuning.refreshMarginMs) return row.access_token;

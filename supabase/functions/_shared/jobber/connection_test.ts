@@ -1,10 +1,14 @@
-// The one refresh routine against the real database: lock, re-read, skip when someone else already
-// refreshed, and a forced refresh after a 401 only when the stored token is the one Jobber refused.
+// The one refresh routine against the real database: claim, spend the refresh token once, save over
+// the generation read, use someone else's refresh instead of racing it, force a refresh after a 401
+// only when the stored token is the one Jobber refused - and never hold a pooled connection while
+// Jobber's token endpoint takes its time.
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import type { Runtime } from "../runtime.ts";
 import { silentLogger } from "../log.ts";
 import { jsonReply, stubFetch } from "../testing.ts";
+import { asService } from "../db.ts";
+import { realSleep } from "./retry.ts";
 import {
   dbTestFactory,
   env,
@@ -16,8 +20,8 @@ import {
   tokenCalls,
   TOKEN_URL,
 } from "../testing_db.ts";
-import { awayFromCronTick, cleanup, createTenant, insertConnection, storedTokens } from "../../../../tests/support/jobber_fixtures.ts";
-import { jobberClientFor, refreshConnection } from "./connection.ts";
+import { cleanup, createTenant, insertConnection, storedTokens } from "../../../../tests/support/jobber_fixtures.ts";
+import { jobberClientFor, refreshConnection, refreshDecision, type TokenRow } from "./connection.ts";
 import { ACCOUNT_QUERY, accountResultSchema } from "./queries.ts";
 
 const runtime = (fetchStub: Stub): Runtime => stubbedRuntime({ ...env, JOBBER_API_BASE: JOBBER }, fetchStub);
@@ -45,12 +49,11 @@ const dbTest = dbTestFactory(({ admin, track, business }): Ctx => ({
 dbTest("refreshConnection spends the refresh token once when two callers race, the second finds it already fresh", async (ctx) => {
   const newExp = new Date(Math.floor(Date.now() / 1000) * 1000 + 3600_000);
   const fresh = await accessToken(newExp, "fresh");
-  // Jobber answers slowly, so the second caller is waiting on the row lock while the first refreshes.
+  // Jobber answers slowly, so the second caller finds the refresh claimed while the first refreshes.
   const stub = stubFetch(async () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     return jsonReply(200, { access_token: fresh, refresh_token: "refresh-2" });
   });
-  await awayFromCronTick();
   const businessId = await ctx.connection(new Date(Date.now() - 60_000));
   const rtA = ctx.runtime(stub);
   const rtB = ctx.runtime(stub);
@@ -125,4 +128,91 @@ dbTest("refreshConnection reports not_connected for a business without a connect
   } finally {
     await cleanup(ctx.admin, { businessIds: [t.businessId], userIds: [t.user.id] });
   }
+});
+
+dbTest("a slow Jobber token endpoint holds no pooled connection: other work runs while every refresh waits on it", async (ctx) => {
+  const fresh = await accessToken(new Date(Date.now() + 3600_000), "slow");
+  let arrived = 0;
+  let answer!: () => void;
+  const jobberAnswers = new Promise<void>((resolve) => (answer = resolve));
+  const stub = stubFetch(async (call) => {
+    arrived++;
+    await jobberAnswers;
+    return jsonReply(200, { access_token: fresh, refresh_token: `rotated-${new URLSearchParams(call.body).get("refresh_token")}` });
+  });
+  // One runtime, so one pool of createDb's 5 connections, as one function instance has; callers
+  // waiting for another's refresh back off for real.
+  const rt = { ...ctx.runtime(stub), sleep: realSleep };
+  const expired = new Date(Date.now() - 60_000);
+  const businesses = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => ctx.connection(expired, { access: `access-${i}`, refresh: `refresh-${i}` })),
+  );
+  // More refreshes than the pool has connections, and twenty more callers waiting on the first.
+  const refreshes = [
+    ...businesses.map((id) => refreshConnection(rt, id, silentLogger)),
+    ...Array.from({ length: 20 }, () => refreshConnection(rt, businesses[0]!, silentLogger)),
+  ];
+  try {
+    for (let i = 0; i < 200 && arrived < businesses.length; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(arrived, businesses.length, "every business's refresh is waiting on Jobber");
+    const since = (await ctx.admin<{ now: Date }[]>`select now()`)[0]!.now;
+
+    // Jobber has answered none of them. The webhook path's one call, say, still gets a connection.
+    const starved = Symbol("starved");
+    const otherWork = Promise.all(Array.from({ length: 20 }, () => asService(rt.sql, (tx) => tx`select 1 as one`)));
+    const guard = new Promise<typeof starved>((resolve) => setTimeout(() => resolve(starved), 20_000));
+    const result = await Promise.race([otherWork, guard]);
+    assert.notEqual(result, starved, "work that needs a pooled connection waited on Jobber's token endpoint");
+    // Callers waiting for the refresh read again now and then, each in a transaction of a few
+    // milliseconds; none that was open when Jobber got the calls is still open.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const [held] = await ctx.admin<{ n: number }[]>`
+      select count(*)::int as n from pg_stat_activity
+      where application_name = 'edge-functions' and xact_start < ${since}`;
+    assert.equal(held!.n, 0, "a transaction stayed open across the call to Jobber");
+  } finally {
+    answer();
+  }
+  const outcomes = await Promise.all(refreshes);
+  assert.equal(tokenCalls(stub).length, businesses.length, "each refresh token was spent once");
+  assert.deepEqual([...new Set(outcomes.map((o) => o.kind))].sort(), ["already_fresh", "refreshed"]);
+  for (const [i, id] of businesses.entries()) {
+    assert.deepEqual(await storedTokens(ctx.admin, id), { access_token: fresh, refresh_token: `rotated-refresh-${i}` });
+  }
+});
+
+const row = (overrides: Partial<TokenRow> = {}): TokenRow => ({
+  access_token: "access-1",
+  token_expires_at: new Date("2025-10-12T04:00:00Z"),
+  connection_status: "connected",
+  refresh_failures: 0,
+  refresh_retry_at: null,
+  token_generation: "3",
+  ...overrides,
+});
+const at = (iso: string) => new Date(iso);
+const MARGIN = 5 * 60_000;
+
+Deno.test("refreshDecision: nothing to refresh without a connected row holding a token", () => {
+  assert.deepEqual(refreshDecision(undefined, at("2025-10-12T03:00:00Z"), MARGIN), { kind: "not_connected" });
+  assert.deepEqual(refreshDecision(row({ connection_status: "error" }), at("2025-10-12T03:00:00Z"), MARGIN), { kind: "not_connected" });
+  assert.deepEqual(refreshDecision(row({ access_token: null }), at("2025-10-12T03:00:00Z"), MARGIN), { kind: "not_connected" });
+});
+
+Deno.test("refreshDecision: a token outside the margin is used; one within it is refreshed unless cooling down", () => {
+  assert.equal(refreshDecision(row(), at("2025-10-12T03:54:59Z"), MARGIN).kind, "already_fresh");
+  assert.equal(refreshDecision(row(), at("2025-10-12T03:55:00Z"), MARGIN).kind, "refresh");
+  const cooling = row({ refresh_retry_at: at("2025-10-12T03:58:00Z") });
+  assert.deepEqual(refreshDecision(cooling, at("2025-10-12T03:56:00Z"), MARGIN), { kind: "cooling_down", retryAt: at("2025-10-12T03:58:00Z") });
+  assert.equal(refreshDecision(cooling, at("2025-10-12T03:58:01Z"), MARGIN).kind, "refresh");
+});
+
+Deno.test("refreshDecision: after a 401 it refreshes only the token Jobber refused, cooldown or not", () => {
+  const cooling = row({ refresh_retry_at: at("2025-10-12T03:58:00Z") });
+  assert.equal(refreshDecision(cooling, at("2025-10-12T03:00:00Z"), MARGIN, "access-1").kind, "refresh");
+  assert.deepEqual(refreshDecision(cooling, at("2025-10-12T03:00:00Z"), MARGIN, "access-0"), {
+    kind: "already_fresh",
+    accessToken: "access-1",
+    expiresAt: at("2025-10-12T04:00:00Z"),
+  });
 });
