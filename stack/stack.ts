@@ -94,6 +94,21 @@ export function messagingEnv(settings: StackSettings, sandboxUrl: string | null)
   return { ...twilio, ...resend };
 }
 
+/**
+ * Turns every pg_cron job on or off. The test stack runs with them off: a job that fires every
+ * minute into tests that do not test it (refreshing their made-up tokens, claiming their runs)
+ * makes them depend on where in the minute they run. Tests of the scheduling turn the jobs they
+ * test on themselves (tests/support/cron.ts).
+ */
+export async function setCronJobsActive(adminUrl: string, active: boolean): Promise<void> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`select cron.alter_job(j.jobid, active := ${active}) from cron.job j`;
+  } finally {
+    await sql.end();
+  }
+}
+
 export async function startStack(settings: StackSettings, log: (line: string) => void): Promise<RunningStack> {
   const { ports } = settings;
   const usesSandbox = settings.jobberApiBase === null;

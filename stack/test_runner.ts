@@ -3,7 +3,7 @@
 // layer and ends with the total `N passed, N failed[, N skipped]`.
 import { join } from "node:path";
 import { readSettings, REPO_ROOT } from "./settings.ts";
-import { type RunningStack, startStack } from "./stack.ts";
+import { type RunningStack, setCronJobsActive, startStack } from "./stack.ts";
 
 const BIN = join(REPO_ROOT, "node_modules", ".bin");
 
@@ -190,6 +190,8 @@ export async function runTests(args: string[]): Promise<number> {
       settings.functionsEnv = { SYNC_TIME_BUDGET_MS: "8000", SYNC_LEASE_MS: "6000" };
       console.log("test: starting a private stack");
       stack = await startStack(settings, (line) => console.log(`test: ${line}`));
+      await setCronJobsActive(stack.info.adminDbUrl, false);
+      console.log("test: pg_cron jobs are off; the scheduling tests turn on the ones they test");
       control = startControlServer(stack);
       const i = stack.info;
       Object.assign(baseEnv, {

@@ -1,9 +1,11 @@
-// The scheduled refresh for real: the same SQL the pg_cron job runs posts to jobber-worker through
-// pg_net, and the worker renews a token that expires within 15 minutes at the Jobber sandbox.
+// The scheduled refresh for real: the pg_cron job's command posts to jobber-worker through pg_net,
+// and the worker renews a token that expires within 15 minutes at the Jobber sandbox - run by hand,
+// and then by pg_cron itself on the minute (the only test that turns a pg_cron job on).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSql } from '../support/stack';
-import { awayFromCronTick, cleanup, createTenant, storedTokens, waitForSyncToSettle } from '../support/jobber_fixtures';
+import { cleanup, createTenant, storedTokens, waitForSyncToSettle } from '../support/jobber_fixtures';
 import { connectThroughSandbox, sandbox, signIn } from '../support/jobber_oauth';
+import { withCronJob } from '../support/cron';
 
 const sql = adminSql();
 const created = { businessIds: [] as string[], userIds: [] as string[] };
@@ -30,11 +32,10 @@ async function responseOf(requestId: string, timeoutMs = 15_000) {
 
 describe('scheduled token refresh through pg_cron and pg_net', () => {
   it('schedules jobber-worker refresh_tokens every minute', async () => {
-    const jobs = await sql`select schedule, command, active from cron.job where jobname = 'jobber-refresh-tokens'`;
+    const jobs = await sql`select schedule, command from cron.job where jobname = 'jobber-refresh-tokens'`;
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.schedule).toBe('* * * * *');
-    expect(jobs[0]!.active).toBe(true);
-    expect(jobs[0]!.command).toMatch(/private\.invoke_edge_function\('jobber-worker', '\{"task":"refresh_tokens"\}'/);
+    expect(jobs[0]!.command).toBe("select private.wake_worker('refresh_tokens')");
   });
 
   it('renews a token expiring in 5 minutes when the cron command runs', async () => {
@@ -48,11 +49,10 @@ describe('scheduled token refresh through pg_cron and pg_net', () => {
     await waitForSyncToSettle(sql, t.businessId);
     const old = await storedTokens(sql, t.businessId);
 
-    await awayFromCronTick(20);
     await sql`update public.integrations_jobber set token_expires_at = now() + interval '5 minutes' where business_id = ${t.businessId}`;
     const before = await sandbox.counters();
-    const [queued] = await sql<{ id: string }[]>`
-      select private.invoke_edge_function('jobber-worker', '{"task":"refresh_tokens"}')::text as id`;
+    const [job] = await sql<{ command: string }[]>`select command from cron.job where jobname = 'jobber-refresh-tokens'`;
+    const [queued] = await sql.unsafe<{ id: string }[]>(`select (${job!.command.replace(/^select /, '')})::text as id`);
     const response = await responseOf(queued!.id);
     expect(response.error_msg).toBeNull();
     expect(response.status_code).toBe(200);
@@ -72,4 +72,33 @@ describe('scheduled token refresh through pg_cron and pg_net', () => {
     expect(now.refresh_token).not.toBe(old.refresh_token);
     expect((await sandbox.graphql(now.access_token!, '{ account { id } }')).status).toBe(200);
   });
+
+  it('is woken by pg_cron itself on the minute once its job is on', async () => {
+    const t = await createTenant(sql, 'owner', 'Cron Tick Co');
+    created.businessIds.push(t.businessId);
+    created.userIds.push(t.user.id);
+    const client = await signIn(t.user.email);
+    const account = await sandbox.createAccount('Cron Tick Jobber');
+    expect((await connectThroughSandbox(client, t.businessId, account.id)).landing.searchParams.get('result')).toBe('connected');
+    await waitForSyncToSettle(sql, t.businessId);
+    const old = await storedTokens(sql, t.businessId);
+    await sql`update public.integrations_jobber set token_expires_at = now() + interval '5 minutes' where business_id = ${t.businessId}`;
+
+    const refreshed = await withCronJob(sql, 'jobber-refresh-tokens', async () => {
+      // pg_cron fires at the top of the next minute; give it that minute and the worker's run.
+      const deadline = Date.now() + 75_000;
+      while (Date.now() < deadline) {
+        const now = await storedTokens(sql, t.businessId);
+        if (now.refresh_token !== old.refresh_token) return now;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      return null;
+    });
+    expect(refreshed, 'pg_cron did not refresh the token within a minute of turning its job on').not.toBeNull();
+    const [run] = await sql<{ status: string }[]>`
+      select d.status from cron.job_run_details d join cron.job j using (jobid)
+       where j.jobname = 'jobber-refresh-tokens' order by d.start_time desc limit 1`;
+    expect(run!.status).toBe('succeeded');
+    expect((await sandbox.graphql(refreshed!.access_token!, '{ account { id } }')).status).toBe(200);
+  }, 120_000);
 });

@@ -10,6 +10,7 @@ import {
   jobberIds,
   requestSync,
   runById,
+  runIsUnheld,
   runLogEvents,
   type RunRow,
   sleep,
@@ -127,13 +128,8 @@ describe('a sync that meets trouble mid-run', () => {
     const restart = await fetch(`${stack.controlUrl}/functions/restart`, { method: 'POST' });
     expect(restart.status).toBe(200);
 
-    // Nobody holds the run until its lease (6 s after the last heartbeat) lapses.
-    for (;;) {
-      const [row] = await sql<{ lapsed: boolean }[]>`
-        select coalesce(lease_expires_at < now(), true) as lapsed from public.jobber_sync_runs where id = ${business.runId}`;
-      if (row!.lapsed) break;
-      await sleep(200);
-    }
+    // The dead worker's lease (6 s after its last heartbeat) has to lapse before anyone may take the run.
+    while (!(await runIsUnheld(sql, business.runId))) await sleep(200);
     const stuck = await runById(sql, business.runId);
     expect(stuck.pages).toBe(killedAt.pages); // nothing moved while the worker was dead
     await wakeWorker(sql);

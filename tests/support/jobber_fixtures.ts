@@ -53,11 +53,11 @@ export interface ConnectionSeed {
 }
 
 /**
- * A connected integration row with its tokens in Vault, as jobber_store_connection leaves it.
- * Made-up tokens must not meet the stack's scheduled worker, so this first steps clear of its tick.
+ * A connected integration row with its tokens in Vault, as jobber_store_connection leaves it. The
+ * test stack runs with pg_cron's jobs off (tests/support/cron.ts), so no scheduled refresh ever
+ * spends these made-up tokens.
  */
 export async function insertConnection(sql: Sql, businessId: string, seed: ConnectionSeed) {
-  await awayFromCronTick();
   const [secrets] = await sql<{ access_id: string; refresh_id: string }[]>`
     select vault.create_secret(${seed.accessToken}, ${`jobber/${businessId}/access_token`}) as access_id,
            vault.create_secret(${seed.refreshToken}, ${`jobber/${businessId}/refresh_token`}) as refresh_id`;
@@ -114,19 +114,6 @@ export async function cleanup(
   }
   if ((what.userIds ?? []).length > 0) {
     await sql`delete from auth.users where id in ${sql(what.userIds!)}`;
-  }
-}
-
-/**
- * pg_cron runs jobber-worker's token refresh at the top of every minute against the real sandbox.
- * Tests that leave a token due for refresh for a moment wait until the tick is well past, so the
- * scheduled job cannot spend their (fake or real) refresh token first.
- */
-export async function awayFromCronTick(clearSeconds = 8): Promise<void> {
-  const second = new Date().getUTCSeconds() + new Date().getUTCMilliseconds() / 1000;
-  if (second < 3 || second > 60 - clearSeconds) {
-    const wait = second < 3 ? (3 - second) * 1000 : (63 - second) * 1000;
-    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
 

@@ -160,8 +160,7 @@ export interface RunRow {
   attempts: number;
   cursor: string | null;
   lease_owner: string | null;
-  lease_expires_at: Date | null;
-  heartbeat_at: Date | null;
+  retry_at: Date | null;
   started_at: Date | null;
   finished_at: Date | null;
 }
@@ -195,7 +194,7 @@ export async function waitForRun(
     if (Date.now() > until) {
       throw new Error(`Sync run ${runId} did not get there in ${timeoutMs / 1000} s; last seen: ${JSON.stringify({
         state: run.state, pages: run.pages, processed: run.processed, total: run.total, attempts: run.attempts, error: run.error,
-        lease_expires_at: run.lease_expires_at,
+        lease_owner: run.lease_owner, retry_at: run.retry_at,
       })}`);
     }
     await sleep(everyMs);
@@ -206,7 +205,14 @@ export async function waitForRun(
 
 /** Wakes jobber-worker's continue_syncs exactly as the pg_cron job does. */
 export async function wakeWorker(sql: Sql) {
-  await sql`select private.invoke_edge_function('jobber-worker', '{"task":"continue_syncs"}'::jsonb)`;
+  await sql`select private.wake_worker('continue_syncs')`;
+}
+
+/** True once nobody holds the run: its holder's lease lapsed or ended (or it never had one). */
+export async function runIsUnheld(sql: Sql, runId: string): Promise<boolean> {
+  const [row] = await sql<{ unheld: boolean }[]>`
+    select not private.worker_lease_live(lease_owner) as unheld from public.jobber_sync_runs where id = ${runId}`;
+  return row?.unheld ?? true;
 }
 
 /** jobber-sync as the card calls it, with the raw status and body. */

@@ -12,7 +12,7 @@ import type { Logger } from "../_shared/log.ts";
 import { exchangeCode, type JobberTokens } from "../_shared/jobber/oauth.ts";
 import { ACCOUNT_QUERY, accountResultSchema } from "../_shared/jobber/queries.ts";
 import { jobberClientWithToken, jobberDeps } from "../_shared/jobber/connection.ts";
-import { kickWorker } from "../_shared/worker_kick.ts";
+import { wakeWorker } from "../_shared/worker/wake.ts";
 
 export const PENDING_INSTALL_TTL_SECONDS = 1800;
 
@@ -126,7 +126,7 @@ export function createHandler(rt: Runtime) {
         return row!.run_id;
       });
       ctx.log.info("connected", { business_id: businessId, account_id: account.id, run_id: runId });
-      await kickWorker(rt, ctx.log, { task: "continue_syncs" });
+      await wakeWorker(rt, ctx.log, "continue_syncs", { run_ids: [runId] });
       return redirect(rt, { result: "connected", account: account.name });
     } catch (err) {
       const outcome = failure(err);

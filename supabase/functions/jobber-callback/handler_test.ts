@@ -20,7 +20,7 @@ import {
   TOKEN_URL,
   withRuntime,
 } from "../_shared/testing_db.ts";
-import { awayFromCronTick, createTenant, insertConnection } from "../../../tests/support/jobber_fixtures.ts";
+import { createTenant, insertConnection } from "../../../tests/support/jobber_fixtures.ts";
 import { createHandler, PENDING_INSTALL_TTL_SECONDS } from "./handler.ts";
 
 const CALLBACK = functionUrl("jobber-callback");
@@ -106,8 +106,6 @@ const dbTest = dbTestFactory(({ admin, created, track, business }): Ctx => {
     begun: async (role = "owner") => {
       const t = await business(role);
       const state = randomToken(32);
-      // The connection this leads to holds made-up tokens: keep it clear of the scheduled worker.
-      await awayFromCronTick();
       await admin`select private.jobber_begin_connect(${t.user.id}, ${t.businessId}, ${await sha256Hex(state)}, 600)`;
       return { businessId: t.businessId, userId: t.user.id, state };
     },

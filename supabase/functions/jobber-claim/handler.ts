@@ -7,7 +7,7 @@ import { asService } from "../_shared/db.ts";
 import { mappingDbErrors } from "../_shared/db_errors.ts";
 import { sha256Hex } from "../_shared/crypto.ts";
 import { authenticateUser, businessIdField, readInput } from "../_shared/user_request.ts";
-import { kickWorker } from "../_shared/worker_kick.ts";
+import { wakeWorker } from "../_shared/worker/wake.ts";
 
 const claimRequest = z.object({
   claim: z.string({ error: "claim is required" }).regex(/^[A-Za-z0-9_-]{20,100}$/, "claim is not a valid claim token"),
@@ -28,7 +28,7 @@ export function createHandler(rt: Runtime) {
       })
     );
     ctx.log.info("install_claimed", { business_id, run_id: claimed.run_id });
-    await kickWorker(rt, ctx.log, { task: "continue_syncs" });
+    await wakeWorker(rt, ctx.log, "continue_syncs", { run_ids: [claimed.run_id] });
     return json(200, { connected: true, account_name: claimed.account_name });
   });
 }

@@ -7,7 +7,7 @@ import { json, serveFunction } from "../_shared/http.ts";
 import { asService } from "../_shared/db.ts";
 import { mappingDbErrors } from "../_shared/db_errors.ts";
 import { authenticateUser, businessIdField, readInput } from "../_shared/user_request.ts";
-import { kickWorker } from "../_shared/worker_kick.ts";
+import { wakeWorker } from "../_shared/worker/wake.ts";
 
 const syncRequest = z.object({
   business_id: businessIdField,
@@ -27,7 +27,7 @@ export function createHandler(rt: Runtime) {
       })
     );
     ctx.log.info("sync_requested", { business_id, run_id: started.run_id, joined: started.joined, mode: mode ?? null });
-    if (!started.joined) await kickWorker(rt, ctx.log, { task: "continue_syncs", run_id: started.run_id });
+    if (!started.joined) await wakeWorker(rt, ctx.log, "continue_syncs", { run_ids: [started.run_id] });
     return json(202, { run_id: started.run_id, joined: started.joined });
   });
 }

@@ -21,7 +21,7 @@ import {
   tokenCalls,
   withRuntime,
 } from "../_shared/testing_db.ts";
-import { awayFromCronTick, insertConnection, storedTokens, vaultSecretCount } from "../../../tests/support/jobber_fixtures.ts";
+import { insertConnection, storedTokens, vaultSecretCount } from "../../../tests/support/jobber_fixtures.ts";
 import { createHandler } from "./handler.ts";
 
 const runtime = (base: Record<string, string | undefined>, fetchStub: Stub): Runtime =>
@@ -66,6 +66,41 @@ Deno.test("jobber-worker answers 400 naming task for an unknown task", () =>
     assert.match(body.error.message, /task/);
   }));
 
+Deno.test("jobber-worker answers 400 naming the field a task does not take", () =>
+  withoutDb(async (handle) => {
+    const res = await handle(worker({ task: "refresh_tokens", run_ids: [crypto.randomUUID()] }, {
+      authorization: `Bearer ${TEST_SERVICE_ROLE_KEY}`,
+    }));
+    assert.equal(res.status, 400);
+    const body = await res.json();
+    assert.equal(body.error.code, "invalid_request");
+    assert.match(body.error.message, /Unknown field "run_ids"/);
+  }));
+
+Deno.test("jobber-worker answers 400 when continue_syncs is handed run ids that are not UUIDs", () =>
+  withoutDb(async (handle) => {
+    const res = await handle(worker({ task: "continue_syncs", run_ids: ["run-1"] }, {
+      authorization: `Bearer ${TEST_SERVICE_ROLE_KEY}`,
+    }));
+    assert.equal(res.status, 400);
+    const body = await res.json();
+    assert.equal(body.error.code, "invalid_request");
+    assert.match(body.error.message, /run_ids\[0\] must be a UUID/);
+  }));
+
+Deno.test("jobber-worker accepts pg_cron's `time` beside any task", async () => {
+  // The body is valid, so the worker goes on to run the task and meets a database that is not
+  // there (port 9: nothing listens); what matters is that `time` was not refused as a field.
+  const rt = runtime(testEnv({ SUPABASE_DB_URL: "postgresql://postgres:postgres@127.0.0.1:9/postgres" }), noJobber());
+  await withRuntime(rt, async (rt) => {
+    const res = await createHandler(rt)(worker({ task: "refresh_tokens", time: "2025-10-12T03:00:00Z" }, {
+      authorization: `Bearer ${TEST_SERVICE_ROLE_KEY}`,
+    }));
+    assert.equal(res.status, 500);
+    assert.equal((await res.json()).error.code, "internal_error");
+  });
+});
+
 const refreshTokenOf = (c: RecordedCall) => new URLSearchParams(c.body).get("refresh_token");
 
 // The tests take the harness itself as their context; they also need the service key.
@@ -90,7 +125,6 @@ dbTest(
     const dueRefresh = `due-${randomToken(16)}`;
     const laterRefresh = `later-${randomToken(16)}`;
     const laterExpiry = new Date(Math.floor(Date.now() / 1000) * 1000 + 20 * 60_000);
-    await awayFromCronTick();
     await insertConnection(admin, due.businessId, {
       accessToken: "due-access",
       refreshToken: dueRefresh,

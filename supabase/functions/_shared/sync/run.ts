@@ -1,7 +1,9 @@
-// Runs one claimed customer-sync run until it finishes, fails, or reaches the invocation's time
-// budget (then it hands over at once to a fresh invocation). Every page commits with the run's
-// cursor and counters, so whatever happens between pages - a crash, a kill, Jobber down - the
-// next worker resumes from the last committed page and no client is lost or applied twice.
+// Runs one claimed customer-sync run until it finishes, fails, or its invocation's time budget
+// runs out (then it hands over at once to a fresh invocation, naming the run). Every page commits
+// with the run's cursor and counters, through the lease guard, so whatever happens between pages -
+// a crash, a kill, Jobber down, another worker taking the run over - the next holder resumes from
+// the last committed page and no client is lost or applied twice. Leases, heartbeats and the
+// hand-over itself are the worker's shared pieces (_shared/worker/lease.ts).
 import type { Runtime } from "../runtime.ts";
 import type { Logger } from "../log.ts";
 import { asService, type TransactionSql } from "../db.ts";
@@ -9,6 +11,7 @@ import { isAppError } from "../errors.ts";
 import { jobberClientFor } from "../jobber/connection.ts";
 import { JobberDisconnectedError, JobberGraphQLError } from "../jobber/errors.ts";
 import { CLIENTS_PAGE_QUERY, clientsPageCost, clientsPageVariables } from "../jobber/queries.ts";
+import { handOver, isLeaseLost, type Lease, LeaseLost } from "../worker/lease.ts";
 import { type ClientError, type CustomerRow, lenientClientsPageSchema, mapClientsPage } from "./page.ts";
 
 export const PAGE_SIZE = 100;
@@ -21,40 +24,22 @@ export interface SyncRun {
   kind: "full" | "incremental";
   cursor: string | null;
   since: Date | null;
-  attempts: number;
 }
 
 export type RunResult = "succeeded" | "failed" | "handed_over" | "retry_later" | "lost";
 
-export interface RunOptions {
-  leaseOwner: string;
-  deadline: number;
-  /** Called when the budget runs out, so a fresh invocation takes over immediately. */
-  handOver: (runId: string) => Promise<void>;
-}
-
-class LeaseLost extends Error {}
-
-const isLeaseLost = (err: unknown) => (err as { code?: unknown })?.code === "BJ007";
-
 /** Data errors (class 22) and constraint violations (class 23) come from a client's values. */
 const isDataError = (err: unknown) => /^2[23]/.test(String((err as { code?: unknown })?.code ?? ""));
 
-async function recordPage(
+function recordPage(
   tx: TransactionSql,
   run: SyncRun,
-  opts: RunOptions,
-  leaseMs: number,
+  lease: Lease,
   page: { rows: CustomerRow[]; errors: ClientError[]; nextCursor: string | null; total: number | null; points: number },
 ) {
-  try {
-    await tx`select private.jobber_record_sync_page(${run.id}, ${opts.leaseOwner}, ${leaseMs},
-               ${tx.json(page.rows as never)}::jsonb, ${tx.json(page.errors as never)}::jsonb,
-               ${page.nextCursor}, ${page.total}, ${page.points})`;
-  } catch (err) {
-    if (isLeaseLost(err)) throw new LeaseLost();
-    throw err;
-  }
+  return tx`select private.jobber_record_sync_page(${run.id}, ${lease.owner},
+              ${tx.json(page.rows as never)}::jsonb, ${tx.json(page.errors as never)}::jsonb,
+              ${page.nextCursor}, ${page.total}, ${page.points})`;
 }
 
 /**
@@ -80,8 +65,7 @@ async function isolateBadRows(rt: Runtime, businessId: string, rows: CustomerRow
   return { good, bad };
 }
 
-export async function runSync(rt: Runtime, run: SyncRun, log: Logger, opts: RunOptions): Promise<RunResult> {
-  const leaseMs = rt.tuning.syncLeaseMs;
+export async function runSync(rt: Runtime, run: SyncRun, log: Logger, lease: Lease): Promise<RunResult> {
   const [business] = await asService(rt.sql, (tx) =>
     tx<{ country: string }[]>`select country from public.businesses where id = ${run.business_id}`
   );
@@ -89,29 +73,21 @@ export async function runSync(rt: Runtime, run: SyncRun, log: Logger, opts: RunO
   const jobber = jobberClientFor(rt, run.business_id, log);
   let cursor = run.cursor;
 
-  // The heartbeat keeps the lease alive while a page waits on Jobber's rate limits or retries;
-  // if this process dies, the lease lapses and the next worker takes the run over.
-  const heartbeat = setInterval(() => {
-    asService(rt.sql, (tx) => tx`select private.jobber_heartbeat_sync_run(${run.id}, ${opts.leaseOwner}, ${leaseMs})`)
-      .catch((err) => log.warn("sync_heartbeat_failed", { run_id: run.id, error: String(err) }));
-  }, Math.max(1000, Math.floor(leaseMs / 3)));
-
   const release = async (retryAfterMs: number, error: string | null) => {
     const [row] = await asService(rt.sql, (tx) =>
-      tx<{ outcome: string }[]>`select private.jobber_release_sync_run(${run.id}, ${opts.leaseOwner},
+      tx<{ outcome: string }[]>`select private.jobber_release_sync_run(${run.id}, ${lease.owner},
                                   ${retryAfterMs}, ${error}) as outcome`
     );
     return row?.outcome;
   };
-  const fail = (error: string) =>
-    asService(rt.sql, (tx) => tx`select private.jobber_fail_sync_run(${run.id}, ${opts.leaseOwner}, ${error})`);
 
   try {
     while (true) {
-      if (rt.now().getTime() >= opts.deadline) {
-        if ((await release(0, null)) !== "released") return "lost";
+      if (lease.lost()) throw new LeaseLost();
+      if (lease.budgetSpent()) {
+        await handOver(rt, log, "continue_syncs", { run_ids: [run.id] }, (tx) =>
+          tx`select private.jobber_release_sync_run(${run.id}, ${lease.owner}, 0, null)`);
         log.info("sync_handed_over", { run_id: run.id, business_id: run.business_id });
-        await opts.handOver(run.id);
         return "handed_over";
       }
 
@@ -132,45 +108,42 @@ export async function runSync(rt: Runtime, run: SyncRun, log: Logger, opts: RunO
         points: cost?.actualQueryCost ?? cost?.requestedQueryCost ?? 0,
       };
       try {
-        await asService(rt.sql, (tx) => recordPage(tx, run, opts, leaseMs, page));
+        await asService(rt.sql, (tx) => recordPage(tx, run, lease, page));
       } catch (err) {
         if (!isDataError(err)) throw err;
         const { good, bad } = await isolateBadRows(rt, run.business_id, mapped.rows);
-        await asService(rt.sql, (tx) => recordPage(tx, run, opts, leaseMs, { ...page, rows: good, errors: [...page.errors, ...bad] }));
+        await asService(rt.sql, (tx) => recordPage(tx, run, lease, { ...page, rows: good, errors: [...page.errors, ...bad] }));
       }
 
       if (!nextCursor) {
-        await asService(rt.sql, async (tx) => {
-          try {
-            await tx`select private.jobber_finish_sync_run(${run.id}, ${opts.leaseOwner})`;
-          } catch (err) {
-            if (isLeaseLost(err)) throw new LeaseLost();
-            throw err;
-          }
-        });
+        await asService(rt.sql, (tx) => tx`select private.jobber_finish_sync_run(${run.id}, ${lease.owner})`);
         log.info("sync_succeeded", { run_id: run.id, business_id: run.business_id, kind: run.kind });
         return "succeeded";
       }
       cursor = nextCursor;
     }
   } catch (err) {
-    if (err instanceof LeaseLost) {
+    if (isLeaseLost(err)) {
       log.warn("sync_lease_lost", { run_id: run.id });
       return "lost";
     }
-    // Jobber says the connection is gone, or sent something we cannot page through: retrying
-    // cannot help. Customers that already landed stay.
-    if (err instanceof JobberDisconnectedError || err instanceof JobberGraphQLError || (isAppError(err) && err.code === "not_connected")) {
-      const message = `Sync stopped: ${(err as Error).message}`;
-      await fail(message);
-      log.warn("sync_failed", { run_id: run.id, business_id: run.business_id, error: message });
-      return "failed";
+    try {
+      // Jobber says the connection is gone, or sent something we cannot page through: retrying
+      // cannot help. Customers that already landed stay.
+      if (err instanceof JobberDisconnectedError || err instanceof JobberGraphQLError || (isAppError(err) && err.code === "not_connected")) {
+        const message = `Sync stopped: ${(err as Error).message}`;
+        await asService(rt.sql, (tx) => tx`select private.jobber_fail_sync_run(${run.id}, ${lease.owner}, ${message})`);
+        log.warn("sync_failed", { run_id: run.id, business_id: run.business_id, error: message });
+        return "failed";
+      }
+      const message = isAppError(err) ? err.message : "The sync hit an unexpected error; it will retry shortly.";
+      const outcome = await release(RETRY_AFTER_FAILURE_MS, message);
+      log.warn("sync_will_retry", { run_id: run.id, business_id: run.business_id, outcome, error: err instanceof Error ? err.message : String(err) });
+      return outcome === "failed" ? "failed" : "retry_later";
+    } catch (giveBackErr) {
+      if (!isLeaseLost(giveBackErr)) throw giveBackErr;
+      log.warn("sync_lease_lost", { run_id: run.id });
+      return "lost";
     }
-    const message = isAppError(err) ? err.message : "The sync hit an unexpected error; it will retry shortly.";
-    const outcome = await release(RETRY_AFTER_FAILURE_MS, message);
-    log.warn("sync_will_retry", { run_id: run.id, business_id: run.business_id, outcome, error: err instanceof Error ? err.message : String(err) });
-    return outcome === "failed" ? "failed" : "retry_later";
-  } finally {
-    clearInterval(heartbeat);
   }
 }

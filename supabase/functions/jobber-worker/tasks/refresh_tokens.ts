@@ -1,11 +1,13 @@
 // Keeps connections alive between uses: refreshes every token that expires within the scheduled
 // window (15 minutes), a few at a time, each through the one locked refresh routine; then
 // disconnects at Jobber and deletes Marketplace installs nobody claimed within 30 minutes.
+import { z } from "zod";
 import type { Runtime } from "../../_shared/runtime.ts";
 import type { Logger } from "../../_shared/log.ts";
 import { asService } from "../../_shared/db.ts";
 import { jobberClientWithToken, refreshConnection, type RefreshOutcome } from "../../_shared/jobber/connection.ts";
 import { APP_DISCONNECT_MUTATION, appDisconnectResultSchema } from "../../_shared/jobber/queries.ts";
+import type { TaskResult, WorkerTask } from "../../_shared/worker/task.ts";
 
 const BATCH_SIZE = 50;
 const CONCURRENCY = 4;
@@ -80,8 +82,10 @@ async function dropUnclaimedInstalls(rt: Runtime, log: Logger): Promise<number> 
   return expired.length;
 }
 
-export async function refreshTokensTask(rt: Runtime, log: Logger) {
+async function run(rt: Runtime, log: Logger): Promise<TaskResult> {
   const refresh = await refreshDueTokens(rt, log);
   const unclaimedInstallsDropped = await dropUnclaimedInstalls(rt, log);
   return { ...refresh, unclaimed_installs_dropped: unclaimedInstallsDropped };
 }
+
+export const refreshTokens = { name: "refresh_tokens", input: z.object({}), run } as const satisfies WorkerTask;
