@@ -15,7 +15,7 @@ const leaseRow = async (admin: postgres.Sql, owner: string) =>
   (await admin<{ task: string; expires_at: Date }[]>`select task, expires_at from private.worker_leases where owner = ${owner}`)[0];
 
 const lastRequestId = async (admin: postgres.Sql) =>
-  Number((await admin<{ n: string }[]>`select last_value as n from net.http_request_queue_id_seq`)[0]!.n);
+  Number((await admin<{ n: string }[]>`select case when is_called then last_value else 0 end as n from net.http_request_queue_id_seq`)[0]!.n);
 
 dbTest("a lease is taken for a task, lives while held and is gone once ended", async ({ admin, track }) => {
   const rt = track(stubbedRuntime(env, noJobber()));

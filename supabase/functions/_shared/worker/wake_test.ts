@@ -21,9 +21,9 @@ const dbTest = dbTestFactory(({ admin, track }) => ({ admin, rt: track(stubbedRu
 const pendingSince = async (admin: postgres.Sql) =>
   (await admin<{ at: Date | null }[]>`select wake_pending_since as at from private.worker_tasks where task = ${TASK}`)[0]!.at;
 
-/** The id pg_net gave the last request queued (requests leave the queue once performed). */
+/** The id pg_net gave the last request queued, 0 before the first (requests leave the queue once performed). */
 const lastRequestId = async (admin: postgres.Sql) =>
-  Number((await admin<{ n: string }[]>`select last_value as n from net.http_request_queue_id_seq`)[0]!.n);
+  Number((await admin<{ n: string }[]>`select case when is_called then last_value else 0 end as n from net.http_request_queue_id_seq`)[0]!.n);
 
 async function responseTo(admin: postgres.Sql, id: number) {
   for (let i = 0; i < 150; i++) {
