@@ -180,7 +180,12 @@ export async function latestRun(sql: Sql, businessId: string): Promise<RunRow | 
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls until `done(run)`; throws with the last row seen when `timeoutMs` passes. */
+/**
+ * Polls until `done(run)`; throws with the last row seen when `timeoutMs` passes. A run that Jobber's
+ * failures made give itself back to retry later waits for pg_cron's next tick, and the test stack
+ * runs without pg_cron (tests/support/cron.ts): once its retry time has come, this does what the
+ * tick would do and wakes the worker, as the tick's own command.
+ */
 export async function waitForRun(
   sql: Sql,
   runId: string,
@@ -190,7 +195,13 @@ export async function waitForRun(
 ): Promise<RunRow> {
   const until = Date.now() + timeoutMs;
   let run = await runById(sql, runId);
+  let tickedFor: number | null = null;
   while (!done(run)) {
+    const retryAt = run.retry_at?.getTime() ?? null;
+    if (run.state === 'running' && run.lease_owner === null && retryAt !== null && retryAt <= Date.now() && tickedFor !== retryAt) {
+      tickedFor = retryAt;
+      await wakeWorker(sql);
+    }
     if (Date.now() > until) {
       throw new Error(`Sync run ${runId} did not get there in ${timeoutMs / 1000} s; last seen: ${JSON.stringify({
         state: run.state, pages: run.pages, processed: run.processed, total: run.total, attempts: run.attempts, error: run.error,
