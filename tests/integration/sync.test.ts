@@ -147,6 +147,9 @@ describe('syncing Jobber clients into customers', () => {
   });
 
   it('joins the running run when two syncs are asked for at once', async () => {
+    // An incremental run with nothing new finishes in milliseconds; slow Jobber down so the first
+    // run is still live when the second request arrives, however the two requests are scheduled.
+    await syncSandbox.setFaults({ latencyMs: 1_500 });
     const [a, b] = await Promise.all([
       requestSync(business.client, { business_id: business.businessId }),
       requestSync(business.client, { business_id: business.businessId }),
