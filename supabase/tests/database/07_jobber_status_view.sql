@@ -3,7 +3,7 @@
 -- Jobber connection, customer counts (removed ones excluded) and the latest sync run folded in; it
 -- names no token column, and anon cannot read it.
 begin;
-select plan(18);
+select plan(20);
 
 -- Fixture: businesses A and B with their people (supabase/tests/database/00_test_helpers.sql).
 select tests.create_tenancy_fixture();
@@ -33,7 +33,8 @@ select is(
     "needs_reconnect": false, "error_message": null,
     "customers": {"total": 3, "from_jobber": 1},
     "sync": {"run_id": null, "kind": null, "state": "never", "processed": 0, "total": null, "synced": 0,
-             "errors": 0, "started_at": null, "finished_at": null, "error": null},
+             "errors": 0, "started_at": null, "finished_at": null, "error": null,
+             "created": 0, "updated": 0, "removed": 0, "since": null},
     "webhooks": {"last_event_at": null, "pending": 0, "failed": 0}
   }$$::jsonb,
   'a business that never connected has the full status with every SPEC §5 key: disconnected, sync never, its own customer counts'
@@ -46,8 +47,9 @@ select is(
 );
 select is(
   (select array_agg(k order by n) from public.jobber_status, json_object_keys(status -> 'sync') with ordinality as x(k, n)),
-  array['run_id', 'kind', 'state', 'processed', 'total', 'synced', 'errors', 'started_at', 'finished_at', 'error'],
-  'the sync keys come in SPEC §5''s order'
+  array['run_id', 'kind', 'state', 'processed', 'total', 'synced', 'errors', 'started_at', 'finished_at', 'error',
+        'created', 'updated', 'removed', 'since'],
+  'the sync keys come in SPEC §5''s order, then what the run changed'
 );
 
 select tests.sign_in('member_b');
@@ -78,6 +80,7 @@ begin
      now() - interval '1 hour', null),
     (gen_random_uuid(), tests.id('business_a'), 'full', 'succeeded', 40, 10, 10, 10, 10, 0,
      now() - interval '2 hours', now() - interval '2 hours');
+  update public.jobber_sync_runs set since = '2025-10-12 03:22:49.112+00', removed = 3 where id = tests.id('run_latest');
 end
 $$;
 
@@ -94,6 +97,17 @@ select results_eq(
       from public.jobber_status$$,
   $$values (tests.id('run_latest'), 'incremental'::text, 'running'::text, 7, 6, 1)$$,
   'with several runs, business A''s status shows the most recently created one'
+);
+select results_eq(
+  $$select (status -> 'sync' ->> 'created')::int, (status -> 'sync' ->> 'updated')::int,
+           (status -> 'sync' ->> 'removed')::int from public.jobber_status$$,
+  $$values (2, 2, 3)$$,
+  'the latest run''s changes: created, updated (linked customers included) and removed'
+);
+select is(
+  (select status -> 'sync' ->> 'since' from public.jobber_status),
+  '2025-10-12T03:22:49.112Z',
+  'since is the time the incremental run looks for changes from, written as toISOString() writes it'
 );
 select results_eq(
   $$select status ->> 'token_expires_at', status ->> 'last_sync', status -> 'connection' ->> 'last_sync',
