@@ -23,9 +23,12 @@ const CORS = {
 // Hop-by-hop headers must not be forwarded by a proxy.
 const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"];
 
-async function proxy(req: Request, target: string, withCors: boolean): Promise<Response> {
+async function proxy(req: Request, target: string, withCors: boolean, client?: string): Promise<Response> {
   const headers = new Headers(req.headers);
   for (const h of HOP_BY_HOP) headers.delete(h);
+  // As the platform's edge does, the gateway says who the client is. It replaces anything the
+  // client sent, so a forged x-forwarded-for never reaches the functions.
+  if (client !== undefined) headers.set("x-forwarded-for", client);
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   let upstream: Response;
   try {
@@ -56,12 +59,13 @@ export function createGatewayHandler(opts: GatewayOptions) {
     }
   }
 
-  return async function handle(req: Request): Promise<Response> {
+  return async function handle(req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> {
     const url = new URL(req.url);
     const path = url.pathname;
 
     if (path.startsWith("/functions/v1/")) {
-      return await proxy(req, opts.functionsUrl + path.slice("/functions/v1".length) + url.search, false);
+      const client = info?.remoteAddr.transport === "tcp" ? info.remoteAddr.hostname : undefined;
+      return await proxy(req, opts.functionsUrl + path.slice("/functions/v1".length) + url.search, false, client);
     }
     const isRest = path === "/rest/v1" || path.startsWith("/rest/v1/");
     const isAuth = path.startsWith("/auth/v1/");

@@ -131,3 +131,16 @@ export async function waitForSyncToSettle(sql: Sql, businessId: string, timeoutM
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * Rate limits count in one-minute windows (Marketplace installs): a test that fills a window waits
+ * here first, so the window cannot turn over, and refill the allowance, while it runs.
+ */
+export async function awayFromMinuteBoundary(clearSeconds = 15): Promise<void> {
+  const now = new Date();
+  const second = now.getUTCSeconds() + now.getUTCMilliseconds() / 1000;
+  if (second < 1 || second > 60 - clearSeconds) {
+    const wait = second < 1 ? (1 - second) * 1000 : (61 - second) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}

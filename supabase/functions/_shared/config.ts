@@ -17,7 +17,10 @@ export interface Config {
     readonly tokenUrl: string;
     readonly graphqlUrl: string;
   };
-  /** The dashboard origin: CORS origin, postMessage target, where the callback lands. */
+  /**
+   * The dashboard origin: CORS origin, postMessage target, where the callback lands. Required
+   * unless the functions run on this machine (SUPABASE_URL on a loopback address).
+   */
   readonly appOrigin: string;
   readonly supabaseUrl: string;
   readonly supabaseDbUrl: string;
@@ -95,6 +98,27 @@ function parseOrigin(variable: string, value: string): string {
     );
   }
   return url.origin;
+}
+
+// Where the functions run on this machine: the repo's stack (127.0.0.1 / localhost) or the Supabase
+// CLI's own local stack, whose functions reach the API through the `kong` container.
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "kong"]);
+
+function isLocalProject(supabaseUrl: string): boolean {
+  return LOCAL_HOSTS.has(new URL(supabaseUrl).hostname);
+}
+
+/**
+ * APP_ORIGIN falls back to the local demo page only on this machine: a deployed project that
+ * forgot it would otherwise send every callback, CORS answer and postMessage to localhost.
+ */
+function parseAppOrigin(value: string | undefined, supabaseUrl: string): string {
+  if (value !== undefined) return parseOrigin("APP_ORIGIN", value);
+  if (isLocalProject(supabaseUrl)) return parseOrigin("APP_ORIGIN", DEFAULTS.APP_ORIGIN);
+  throw new ConfigError(
+    "APP_ORIGIN",
+    `is required when the functions do not run locally (SUPABASE_URL is ${supabaseUrl}); set it to the dashboard's origin, e.g. https://app.example.com`,
+  );
 }
 
 function parseVersion(value: string): string {
@@ -190,7 +214,7 @@ export function loadConfig(env: Env): Config {
       tokenUrl: `${apiBase}/api/oauth/token`,
       graphqlUrl: `${apiBase}/api/graphql`,
     },
-    appOrigin: parseOrigin("APP_ORIGIN", e.APP_ORIGIN ?? DEFAULTS.APP_ORIGIN),
+    appOrigin: parseAppOrigin(e.APP_ORIGIN, supabaseUrl),
     supabaseUrl,
     supabaseDbUrl: parseDbUrl(e.SUPABASE_DB_URL),
     supabaseServiceRoleKey: serviceRoleKey,

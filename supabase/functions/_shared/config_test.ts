@@ -71,6 +71,30 @@ Deno.test("uses an explicit redirect URI byte for byte but refuses surrounding w
   );
 });
 
+Deno.test("requires APP_ORIGIN when the functions do not run on this machine", () => {
+  assert.throws(
+    () => loadConfig(testEnv({ SUPABASE_URL: "https://abcdefghijklmnop.supabase.co", APP_ORIGIN: undefined })),
+    {
+      message:
+        "Invalid configuration: APP_ORIGIN is required when the functions do not run locally (SUPABASE_URL is https://abcdefghijklmnop.supabase.co); set it to the dashboard's origin, e.g. https://app.example.com",
+    },
+  );
+  assert.throws(
+    () => loadConfig(testEnv({ SUPABASE_URL: "https://abcdefghijklmnop.supabase.co", APP_ORIGIN: " " })),
+    /APP_ORIGIN is required/,
+  );
+  const deployed = loadConfig(
+    testEnv({ SUPABASE_URL: "https://abcdefghijklmnop.supabase.co", APP_ORIGIN: "https://app.blipp.test" }),
+  );
+  assert.equal(deployed.appOrigin, "https://app.blipp.test");
+});
+
+Deno.test("defaults APP_ORIGIN to the local demo page only for a local SUPABASE_URL", () => {
+  for (const url of ["http://127.0.0.1:54321", "http://localhost:54321", "http://[::1]:54321", "http://kong:8000"]) {
+    assert.equal(loadConfig(testEnv({ SUPABASE_URL: url, APP_ORIGIN: undefined })).appOrigin, "http://localhost:5173", url);
+  }
+});
+
 Deno.test("APP_ORIGIN must be a bare origin", () => {
   assert.equal(
     loadConfig(testEnv({ APP_ORIGIN: "https://app.blipp.test/" })).appOrigin,

@@ -7,12 +7,14 @@ export const ERROR_STATUS = {
   invalid_signature: 401,
   not_a_member: 403,
   forbidden_role: 403,
+  not_initiator: 403,
   not_found: 404,
   method_not_allowed: 405,
   already_connected: 409,
   account_in_use: 409,
   payload_too_large: 413,
   not_connected: 422,
+  rate_limited: 429,
   internal_error: 500,
   jobber_error: 502,
   jobber_unavailable: 503,
@@ -45,6 +47,14 @@ export const unauthenticated = (
 export const notAMember = (
   message = "You are not a member of this business, or it does not exist.",
 ) => new AppError("not_a_member", message);
+export const forbiddenRole = (
+  message = "Only an owner or admin of this business can do that.",
+) => new AppError("forbidden_role", message);
+/** SPEC §12: a connection is finished only by the user who started it. */
+export const notInitiator = (
+  message = "Only the person who started connecting Jobber can finish it. Start again from Blipp.",
+) => new AppError("not_initiator", message);
+export const notFound = (message: string) => new AppError("not_found", message);
 export const methodNotAllowed = (method: string, allowed: readonly string[]) =>
   new AppError(
     "method_not_allowed",

@@ -61,15 +61,15 @@ Deno.test("readJsonBody names the field that is wrong", async () => {
   const bad = await errorOf(readJsonBody(post(JSON.stringify({ business_id: "nope" })), bodySchema));
   assert.equal(bad.status, 400);
   assert.equal(bad.code, "invalid_request");
-  assert.equal(bad.message, "business_id must be a UUID");
+  assert.equal(bad.message, "The business id (business_id) must be a UUID");
 
   const missing = await errorOf(readJsonBody(post(""), bodySchema));
-  assert.equal(missing.message, "business_id is required");
+  assert.equal(missing.message, "The business id (business_id) is required");
 
   const wrongMode = await errorOf(
     readJsonBody(post(JSON.stringify({ business_id: BUSINESS, mode: "fast" })), bodySchema),
   );
-  assert.equal(wrongMode.message, 'mode must be one of "full", "incremental"');
+  assert.equal(wrongMode.message, 'The sync mode (mode) must be one of "full", "incremental"');
 
   const extra = await errorOf(
     readJsonBody(post(JSON.stringify({ business_id: BUSINESS, admin: true })), bodySchema),
@@ -118,7 +118,7 @@ Deno.test("readQuery validates the query string strictly", () => {
   const schema = z.object({ business_id: z.uuid() }).strict();
   assert.deepEqual(readQuery(`http://fn.test/s?business_id=${BUSINESS}`, schema), { business_id: BUSINESS });
   assert.throws(() => readQuery("http://fn.test/s?business_id=x", schema), {
-    message: "business_id must be a UUID",
+    message: "The business id (business_id) must be a UUID",
   });
   assert.throws(() => readQuery(`http://fn.test/s?business_id=${BUSINESS}&x=1`, schema), {
     message: 'Unknown field "x"',

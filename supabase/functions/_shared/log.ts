@@ -25,6 +25,7 @@ const SECRET_KEYS = new Set([
   "state",
   "claim",
   "claims",
+  "ticket",
   "token",
   "secret",
   "password",

@@ -126,6 +126,7 @@ Deno.test("isSecretKey matches secret-bearing keys in any casing and keeps harml
       "apikey",
       "code",
       "claim",
+      "ticket",
       "password",
       "supabaseServiceRoleKey",
     ]

@@ -35,6 +35,12 @@ export interface Tuning {
   syncLeaseMs: number;
   /** Connected businesses get an incremental run when their last one is this old. */
   syncIntervalMs: number;
+  /** Anonymous (Marketplace) callbacks that may exchange a code, per client address per minute. */
+  installsPerAddressPerMinute: number;
+  /** The same, for all addresses together: what bounds the token calls a flood can cost. */
+  installsPerMinute: number;
+  /** No new Marketplace install is admitted while this many are waiting for a claim. */
+  maxPendingInstalls: number;
 }
 
 const number = (env: Record<string, string | undefined>, name: string, fallback: number): number => {
@@ -47,6 +53,16 @@ const number = (env: Record<string, string | undefined>, name: string, fallback:
   return value;
 };
 
+const count = (env: Record<string, string | undefined>, name: string, fallback: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`Invalid configuration: ${name} must be a positive whole number`);
+  }
+  return value;
+};
+
 export function readTuning(env: Record<string, string | undefined>): Tuning {
   return {
     refreshMarginMs: number(env, "JOBBER_REFRESH_MARGIN_MS", 5 * 60_000),
@@ -54,6 +70,9 @@ export function readTuning(env: Record<string, string | undefined>): Tuning {
     syncTimeBudgetMs: number(env, "SYNC_TIME_BUDGET_MS", 100_000),
     syncLeaseMs: number(env, "SYNC_LEASE_MS", 60_000),
     syncIntervalMs: number(env, "SYNC_INTERVAL_MS", 15 * 60_000),
+    installsPerAddressPerMinute: count(env, "MARKETPLACE_INSTALLS_PER_ADDRESS_PER_MINUTE", 5),
+    installsPerMinute: count(env, "MARKETPLACE_INSTALLS_PER_MINUTE", 30),
+    maxPendingInstalls: count(env, "MARKETPLACE_PENDING_INSTALLS_MAX", 50),
   };
 }
 

@@ -5,7 +5,7 @@ import type { Runtime } from "./runtime.ts";
 import { verifyUserJwt, type VerifiedUser } from "./auth.ts";
 import { readJsonBody, readQuery } from "./http.ts";
 
-export const businessIdField = z.uuid({ error: "business_id must be a UUID" });
+export const businessIdField = z.uuid();
 export const businessRequest = z.object({ business_id: businessIdField }).strict();
 
 export function authenticateUser(req: Request, rt: Runtime): Promise<VerifiedUser> {

@@ -1,20 +1,30 @@
 // GET: where Jobber sends the browser after consent. Hosted Edge Functions cannot serve HTML, so
-// every outcome is a 302 to the dashboard's callback page (SPEC §5), which tells the opener.
-// Nothing is stored unless every step succeeded; a used state never reaches the token endpoint.
+// every outcome is a 302 to the dashboard's callback page, carrying only a `result`, a known error
+// `code`, or a one-time `ticket` / `claim` - never text: the page shows fixed wording per code.
+//
+// With a state (SPEC §12) nothing is exchanged here. Whoever holds a state could otherwise attach
+// somebody else's Jobber account (send the consent link to a Jobber owner, who approves); so the
+// state is consumed and the code kept server-side behind a ticket that only the user who started
+// connecting can redeem, signed in, through jobber-complete.
+//
+// Without a state (an App Marketplace install) there is no business yet: the code is exchanged at
+// once, with no retries and only within a per-address and overall allowance, so an anonymous flood
+// cannot spend the token-endpoint budget that refreshes share; the tokens are held for an owner to
+// claim. An account some business has connected is never held a second time.
 import { z } from "zod";
 import type { Runtime } from "../_shared/runtime.ts";
-import { GENERIC_INTERNAL_MESSAGE, readQuery, serveFunction } from "../_shared/http.ts";
+import { readQuery, serveFunction } from "../_shared/http.ts";
 import { asService } from "../_shared/db.ts";
 import { toAppError } from "../_shared/db_errors.ts";
-import { AppError, isAppError } from "../_shared/errors.ts";
-import { randomToken, sha256Hex } from "../_shared/crypto.ts";
+import { type ErrorCode, isAppError } from "../_shared/errors.ts";
+import { hmacSha256Base64, randomToken, sha256Hex } from "../_shared/crypto.ts";
+import { clientAddress } from "../_shared/client_address.ts";
 import type { Logger } from "../_shared/log.ts";
-import { exchangeCode, type JobberTokens } from "../_shared/jobber/oauth.ts";
-import { ACCOUNT_QUERY, accountResultSchema } from "../_shared/jobber/queries.ts";
-import { jobberClientWithToken, jobberDeps } from "../_shared/jobber/connection.ts";
-import { wakeWorker } from "../_shared/worker/wake.ts";
+import { exchangeAuthorizationCode } from "../_shared/jobber/authorization.ts";
 
 export const PENDING_INSTALL_TTL_SECONDS = 1800;
+/** How long the code waits for the user who started connecting (Jobber's codes live minutes). */
+export const CONNECT_TICKET_TTL_SECONDS = 600;
 
 // Jobber sends only code and state (and nothing at all on Deny); other parameters are ignored.
 const callbackQuery = z.object({
@@ -24,15 +34,10 @@ const callbackQuery = z.object({
 });
 
 type Outcome =
-  | { result: "connected"; account: string }
+  | { result: "confirm"; ticket: string }
   | { result: "claim"; claim: string }
-  | { result: "error"; code: string; message: string };
-
-const STATE_PROBLEMS: Record<string, string> = {
-  unknown: "This connection link is not valid. Start again from Blipp.",
-  used: "This connection link was already used. Start again from Blipp.",
-  expired: "This connection link has expired (it lasts 10 minutes). Start again from Blipp.",
-};
+  | { result: "already_connected" }
+  | { result: "error"; code: ErrorCode | "access_denied" | "invalid_state" };
 
 function redirect(rt: Runtime, outcome: Outcome): Response {
   const target = new URL("/jobber/callback", rt.config.appOrigin);
@@ -42,26 +47,59 @@ function redirect(rt: Runtime, outcome: Outcome): Response {
 
 function failure(err: unknown): Outcome {
   const e = toAppError(err);
-  if (isAppError(e) && e.code !== "internal_error") return { result: "error", code: e.code, message: e.message };
-  return { result: "error", code: "internal_error", message: GENERIC_INTERNAL_MESSAGE };
+  return { result: "error", code: isAppError(e) ? e.code : "internal_error" };
 }
 
-async function exchange(
-  rt: Runtime,
-  code: string,
-  log: Logger,
-): Promise<{ tokens: JobberTokens; account: { id: string; name: string } }> {
-  const tokens = await exchangeCode(rt.config, code, jobberDeps(rt, log)).catch((err) => {
-    if (isAppError(err) && err.code === "jobber_error") {
-      throw new AppError("jobber_error", "Jobber refused the authorization code. Start the connection again.", {
-        cause: err,
-      });
+/** State present: consume it and keep the code behind a ticket (one transaction). */
+async function holdForInitiator(rt: Runtime, code: string, state: string, log: Logger): Promise<Outcome> {
+  const ticket = randomToken(32);
+  const [held] = await asService(rt.sql, async (tx) =>
+    tx<{ outcome: string; business_id: string | null }[]>`
+      select * from private.jobber_hold_authorization_code(${await sha256Hex(state)}, ${code},
+                                                           ${await sha256Hex(ticket)}, ${CONNECT_TICKET_TTL_SECONDS})`
+  );
+  const outcome = held?.outcome ?? "unknown";
+  if (outcome !== "ok") {
+    log.warn("state_rejected", { outcome, business_id: held?.business_id ?? null });
+    return { result: "error", code: outcome === "forbidden_role" ? "forbidden_role" : "invalid_state" };
+  }
+  log.info("code_held_for_initiator", { business_id: held!.business_id, expires_in_s: CONNECT_TICKET_TTL_SECONDS });
+  return { result: "confirm", ticket };
+}
+
+/** No state: a Marketplace install, admitted before any call to Jobber, then held for a claim. */
+async function holdMarketplaceInstall(rt: Runtime, req: Request, code: string, log: Logger): Promise<Outcome> {
+  // Keyed, so the stored bucket name cannot be turned back into an address.
+  const addressKey = await hmacSha256Base64(rt.config.jobberClientSecret, clientAddress(req) ?? "unknown");
+  const { installsPerAddressPerMinute, installsPerMinute, maxPendingInstalls } = rt.tuning;
+  const [admission] = await asService(rt.sql, (tx) =>
+    tx<{ outcome: string }[]>`
+      select private.jobber_admit_marketplace_install(${addressKey}, ${installsPerAddressPerMinute},
+                                                      ${installsPerMinute}, ${maxPendingInstalls}) as outcome`
+  );
+  if (admission?.outcome !== "ok") {
+    log.warn("marketplace_install_refused", { reason: admission?.outcome ?? "unknown" });
+    return { result: "error", code: "rate_limited" };
+  }
+
+  const { tokens, account } = await exchangeAuthorizationCode(rt, code, log, { retries: false });
+  const claim = randomToken(32);
+  try {
+    await asService(rt.sql, async (tx) =>
+      tx`select private.jobber_hold_pending_install(${account.id}, ${account.name}, ${tokens.accessToken},
+           ${tokens.refreshToken}, ${tokens.expiresAt}, ${await sha256Hex(claim)}, ${PENDING_INSTALL_TTL_SECONDS})`
+    );
+  } catch (err) {
+    const e = toAppError(err);
+    if (isAppError(e) && e.code === "already_connected") {
+      // Installed again for an account a business already has: the live connection stays as it is.
+      log.info("marketplace_install_already_connected", { account_id: account.id });
+      return { result: "already_connected" };
     }
     throw err;
-  });
-  // Jobber recommends reading the account right away: its id is what webhooks and disconnects name.
-  const { data } = await jobberClientWithToken(rt, tokens.accessToken, log).request(ACCOUNT_QUERY, {}, accountResultSchema);
-  return { tokens, account: data.account };
+  }
+  log.info("marketplace_install_held", { account_id: account.id });
+  return { result: "claim", claim };
 }
 
 export function createHandler(rt: Runtime) {
@@ -71,7 +109,7 @@ export function createHandler(rt: Runtime) {
     try {
       query = readQuery(req.url, callbackQuery.loose());
     } catch {
-      return redirect(rt, { result: "error", code: "invalid_request", message: "Jobber sent an unexpected response." });
+      return redirect(rt, { result: "error", code: "invalid_request" });
     }
     const { code, state } = query;
 
@@ -82,52 +120,12 @@ export function createHandler(rt: Runtime) {
         await asService(rt.sql, (tx) => tx`select * from private.jobber_consume_oauth_state(${nonceHash})`);
       }
       ctx.log.info("consent_denied", {});
-      return redirect(rt, { result: "error", code: "access_denied", message: "Jobber access was not granted." });
+      return redirect(rt, { result: "error", code: "access_denied" });
     }
 
     try {
-      if (!state) {
-        // A Marketplace install: no state, so no business yet. Hold the tokens until claimed.
-        const { tokens, account } = await exchange(rt, code, ctx.log);
-        const claim = randomToken(32);
-        const claimHash = await sha256Hex(claim);
-        await asService(rt.sql, (tx) =>
-          tx`select private.jobber_hold_pending_install(${account.id}, ${account.name}, ${tokens.accessToken},
-               ${tokens.refreshToken}, ${tokens.expiresAt}, ${claimHash}, ${PENDING_INSTALL_TTL_SECONDS})`
-        );
-        ctx.log.info("marketplace_install_held", { account_id: account.id });
-        return redirect(rt, { result: "claim", claim });
-      }
-
-      const nonceHash = await sha256Hex(state);
-      const [consumed] = await asService(rt.sql, (tx) =>
-        tx<{ outcome: string; user_id: string | null; business_id: string | null }[]>`
-          select * from private.jobber_consume_oauth_state(${nonceHash})`
-      );
-      if (!consumed || consumed.outcome !== "ok") {
-        const outcome = consumed?.outcome ?? "unknown";
-        ctx.log.warn("state_rejected", { outcome, business_id: consumed?.business_id ?? null });
-        if (outcome === "forbidden_role") {
-          return redirect(rt, {
-            result: "error",
-            code: "forbidden_role",
-            message: "Only an owner or admin of the business can connect Jobber.",
-          });
-        }
-        return redirect(rt, { result: "error", code: "invalid_state", message: STATE_PROBLEMS[outcome] ?? STATE_PROBLEMS.unknown! });
-      }
-
-      const businessId = consumed.business_id!;
-      const { tokens, account } = await exchange(rt, code, ctx.log);
-      const runId = await asService(rt.sql, async (tx) => {
-        const [row] = await tx<{ run_id: string }[]>`
-          select private.jobber_store_connection(${businessId}, ${account.id}, ${account.name}, ${tokens.accessToken},
-                   ${tokens.refreshToken}, ${tokens.expiresAt}, ${consumed.user_id}) as run_id`;
-        return row!.run_id;
-      });
-      ctx.log.info("connected", { business_id: businessId, account_id: account.id, run_id: runId });
-      await wakeWorker(rt, ctx.log, "continue_syncs", { run_ids: [runId] });
-      return redirect(rt, { result: "connected", account: account.name });
+      const outcome = state ? await holdForInitiator(rt, code, state, ctx.log) : await holdMarketplaceInstall(rt, req, code, ctx.log);
+      return redirect(rt, outcome);
     } catch (err) {
       const outcome = failure(err);
       ctx.log.warn("callback_failed", { error_code: outcome.result === "error" ? outcome.code : null, error: err });

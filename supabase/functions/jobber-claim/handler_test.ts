@@ -43,14 +43,19 @@ Deno.test("jobber-claim answers 401 without a bearer token", () =>
     assert.equal(await errorCode(res), "unauthenticated");
   }));
 
-Deno.test("jobber-claim answers 400 naming claim when it is not a claim token", () =>
+Deno.test("jobber-claim answers 400 in words a person understands when the claim is malformed", () =>
   withoutDb(async (handle) => {
     const jwt = await hs256Jwt({ sub: crypto.randomUUID(), role: "authenticated" });
-    const res = await handle(post({ claim: "short", business_id: crypto.randomUUID() }, jwt));
-    assert.equal(res.status, 400);
-    const body = await res.json();
-    assert.equal(body.error.code, "invalid_request");
-    assert.match(body.error.message, /claim/);
+    for (const body of [{ claim: "short", business_id: crypto.randomUUID() }, { claim: "has spaces and is long enough!!" }]) {
+      const res = await handle(post(body, jwt));
+      assert.equal(res.status, 400);
+      assert.deepEqual((await res.json()).error, {
+        code: "invalid_request",
+        message: "The claim code from the install link (claim) is not valid: open the install link from Jobber again.",
+      });
+    }
+    const missing = await (await handle(post({ business_id: crypto.randomUUID() }, jwt))).json();
+    assert.equal(missing.error.message, "The claim code from the install link (claim) is required");
   }));
 
 interface Ctx {
@@ -98,7 +103,7 @@ dbTest("jobber-claim attaches the install to the business and deletes the pendin
     where i.business_id = ${businessId}`;
   assert.equal(res.status, 200);
   assert.equal(res.headers.get("access-control-allow-origin"), APP_ORIGIN);
-  assert.deepEqual(await res.json(), { connected: true, account_name: "Marketplace Co" });
+  assert.deepEqual(await res.json(), { connected: true, account_name: "Marketplace Co", already_connected: false });
   const { runs, ...connection } = row!;
   assert.deepEqual(connection, {
     connection_status: "connected",
@@ -171,4 +176,52 @@ dbTest("jobber-claim answers 409 already_connected and keeps the install for a c
   assert.equal(await pendingCount(ctx.admin, install.accountId), 1);
   const [row] = await ctx.admin`select account_id from public.integrations_jobber where business_id = ${businessId}`;
   assert.equal(row!.account_id, existing.accountId);
+});
+
+dbTest("jobber-claim describes the install (account and install time) without attaching it", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("owner");
+  const install = await ctx.pending();
+  const [held] = await ctx.admin<{ created_at: Date; expires_at: Date }[]>`
+    select created_at, expires_at from private.jobber_pending_installs where account_id = ${install.accountId}`;
+  const res = await ctx.handle(post({ claim: install.claim }, jwt));
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), {
+    account_name: "Marketplace Co",
+    installed_at: held!.created_at.toISOString(),
+    expires_at: held!.expires_at.toISOString(),
+  });
+  // Looking is not claiming: the install is still there, the business still unconnected.
+  assert.equal(await pendingCount(ctx.admin, install.accountId), 1);
+  const [row] = await ctx.admin`select count(*)::int as n from public.integrations_jobber where business_id = ${businessId}`;
+  assert.equal(row!.n, 0);
+});
+
+dbTest("jobber-claim describes nothing for an expired or used claim (404 not_found)", async (ctx) => {
+  const { jwt } = await ctx.tenant("owner");
+  const install = await ctx.pending();
+  await ctx.admin`update private.jobber_pending_installs set expires_at = now() - interval '1 second'
+                  where account_id = ${install.accountId}`;
+  const res = await ctx.handle(post({ claim: install.claim }, jwt));
+  assert.equal(res.status, 404);
+  assert.equal(await errorCode(res), "not_found");
+});
+
+dbTest("jobber-claim says already_connected when the business already has that very account, and keeps it", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("owner");
+  const install = await ctx.pending();
+  await insertConnection(ctx.admin, businessId, {
+    accountId: install.accountId,
+    accessToken: "live-a",
+    refreshToken: "live-r",
+    expiresAt: new Date(Date.now() + 3600_000),
+  });
+  const res = await ctx.handle(post({ claim: install.claim, business_id: businessId }, jwt));
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { connected: true, account_name: "Marketplace Co", already_connected: true });
+  assert.equal(await pendingCount(ctx.admin, install.accountId), 0);
+  assert.equal(await vaultSecretCount(ctx.admin, install.secretIds), 0);
+  const [row] = await ctx.admin`
+    select i.connection_status, a.decrypted_secret as access from public.integrations_jobber i
+    join vault.decrypted_secrets a on a.id = i.access_token_secret_id where i.business_id = ${businessId}`;
+  assert.deepEqual({ ...row }, { connection_status: "connected", access: "live-a" });
 });

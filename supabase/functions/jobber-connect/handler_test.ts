@@ -67,7 +67,7 @@ Deno.test("jobber-connect answers 400 naming business_id when it is missing", ()
     const error = await errorOf(res);
     assert.equal(error.code, "invalid_request");
     // SPEC §5: the message names the field.
-    assert.equal(error.message, "business_id is required");
+    assert.equal(error.message, "The business id (business_id) is required");
   }));
 
 Deno.test("jobber-connect answers 400 naming business_id when it is not a UUID", () =>
@@ -76,7 +76,7 @@ Deno.test("jobber-connect answers 400 naming business_id when it is not a UUID",
     assert.equal(res.status, 400);
     const error = await errorOf(res);
     assert.equal(error.code, "invalid_request");
-    assert.match(error.message, /business_id must be a UUID/);
+    assert.equal(error.message, "The business id (business_id) must be a UUID");
   }));
 
 Deno.test("jobber-connect answers 400 naming an unknown key in the body", () =>

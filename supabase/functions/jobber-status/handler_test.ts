@@ -55,7 +55,22 @@ const STATUS_SHAPE = {
   ],
   connection: ["account_name", "last_sync", "connected_at"],
   customers: ["total", "from_jobber"],
-  sync: ["run_id", "kind", "state", "processed", "total", "synced", "errors", "started_at", "finished_at", "error"],
+  sync: [
+    "run_id",
+    "kind",
+    "state",
+    "processed",
+    "total",
+    "synced",
+    "errors",
+    "started_at",
+    "finished_at",
+    "error",
+    "created",
+    "updated",
+    "removed",
+    "since",
+  ],
   webhooks: ["last_event_at", "pending", "failed"],
 };
 
@@ -112,6 +127,7 @@ dbTest("jobber-status shows a member the documented status JSON of a connected b
     assert.equal(body.sync.run_id, run!.id);
     assert.equal(body.sync.kind, "full");
     assert.equal(body.sync.state, "queued");
+    assert.deepEqual([body.sync.created, body.sync.updated, body.sync.removed, body.sync.since], [0, 0, 0, null]);
     assert.equal(stub.calls.length, 0, "a fresh token needs no call to Jobber");
     const text = JSON.stringify(body);
     assert.ok(!/secret/.test(text), "the status names no secret");
@@ -264,4 +280,18 @@ dbTest("jobber-status stays connected through a transient refresh failure and co
   const second = await (await handle(statusRequest(businessId, jwt))).json();
   assert.equal(second.connectionStatus, "connected");
   assert.equal(stub.calls.length, callsAfterFirst, "a status call during the cooldown reached Jobber");
+});
+
+dbTest("jobber-status says what the latest sync changed and the time it looked from", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("member");
+  const since = new Date(Math.floor(Date.now() / 1000) * 1000 - 20 * 60_000);
+  await ctx.admin`insert into public.jobber_sync_runs (business_id, kind, trigger, state, since, processed, created, updated,
+                    linked, unchanged, removed, started_at, finished_at)
+                  values (${businessId}, 'incremental', 'manual', 'succeeded', ${since}, 9, 2, 3, 1, 3, 0, now(), now())`;
+  const res = await ctx.handler(noJobber())(statusRequest(businessId, jwt));
+  const body = await res.json();
+  assert.deepEqual(
+    { created: body.sync.created, updated: body.sync.updated, removed: body.sync.removed, since: body.sync.since },
+    { created: 2, updated: 4, removed: 0, since: since.toISOString() },
+  );
 });

@@ -1,5 +1,6 @@
 // jobber-worker: only the service key gets in, and refresh_tokens renews tokens expiring within
-// 15 minutes (and no others) and drops Marketplace installs nobody claimed. Jobber is stubbed.
+// 15 minutes (and no others), drops Marketplace installs nobody claimed (disconnecting at Jobber only
+// accounts no business has connected) and purges unredeemed connect codes. Jobber is stubbed.
 import assert from "node:assert/strict";
 import type { Runtime } from "../_shared/runtime.ts";
 import { randomToken, sha256Hex } from "../_shared/crypto.ts";
@@ -187,5 +188,66 @@ dbTest(
     const [left] = await admin`select count(*)::int as n from private.jobber_pending_installs where account_id = ${accountId}`;
     assert.equal(left!.n, 1);
     assert.equal(stub.calls.filter((c) => c.headers.get("authorization") === "Bearer a").length, 0);
+  },
+);
+
+dbTest(
+  "jobber-worker refresh_tokens never disconnects an unclaimed install's account that a business has connected",
+  async ({ admin, created, track, business }) => {
+    const stub = stubFetch(() => appDisconnected());
+    const rt = track(runtime(env, stub));
+    const owner = await business("owner");
+    const accountId = `acct-${crypto.randomUUID()}`;
+    created.accountIds.push(accountId);
+    // The owner installed from the Marketplace, then connected the same account from Blipp before
+    // claiming: the held install expires while the account's connection is live.
+    const heldAccess = `held-access-${randomToken(16)}`;
+    await admin`select private.jobber_hold_pending_install(${accountId}, 'Live Account', ${heldAccess}, 'held-refresh',
+                  ${new Date(Date.now() + 3600_000)}, ${await sha256Hex(randomToken(32))}, 1800)`;
+    const [pending] = await admin<{ a: string; r: string }[]>`
+      update private.jobber_pending_installs set expires_at = now() - interval '1 minute'
+      where account_id = ${accountId} returning access_token_secret_id as a, refresh_token_secret_id as r`;
+    await insertConnection(admin, owner.businessId, {
+      accountId,
+      accessToken: "live-access",
+      refreshToken: "live-refresh",
+      expiresAt: new Date(Date.now() + 3 * 3600_000),
+    });
+
+    const res = await createHandler(rt)(worker({ task: "refresh_tokens" }, { apikey: env.SUPABASE_SERVICE_ROLE_KEY! }));
+    assert.equal(res.status, 200);
+    assert.ok((await res.json()).unclaimed_installs_dropped >= 1);
+
+    const disconnects = stub.calls.filter((c) => /appDisconnect/.test(c.body));
+    assert.equal(disconnects.filter((c) => c.headers.get("authorization") === `Bearer ${heldAccess}`).length, 0);
+    assert.equal(disconnects.filter((c) => c.headers.get("authorization") === "Bearer live-access").length, 0);
+    const [left] = await admin`select count(*)::int as n from private.jobber_pending_installs where account_id = ${accountId}`;
+    assert.equal(left!.n, 0);
+    assert.equal(await vaultSecretCount(admin, [pending!.a, pending!.r]), 0);
+    assert.deepEqual(await storedTokens(admin, owner.businessId), { access_token: "live-access", refresh_token: "live-refresh" });
+    const [row] = await admin`select connection_status from public.integrations_jobber where business_id = ${owner.businessId}`;
+    assert.equal(row!.connection_status, "connected");
+  },
+);
+
+dbTest(
+  "jobber-worker refresh_tokens purges the codes of connect tickets nobody redeemed in time",
+  async ({ admin, track, business }) => {
+    const rt = track(runtime(env, stubFetch(() => jsonReply(500, {}))));
+    const t = await business("owner");
+    const state = randomToken(32);
+    await admin`select private.jobber_begin_connect(${t.user.id}, ${t.businessId}, ${await sha256Hex(state)}, 600)`;
+    const code = `code-${randomToken(16)}`;
+    await admin`select * from private.jobber_hold_authorization_code(${await sha256Hex(state)}, ${code},
+                  ${await sha256Hex(randomToken(32))}, 600)`;
+    await admin`update private.jobber_connect_tickets set expires_at = now() - interval '1 second' where business_id = ${t.businessId}`;
+    const inVault = async () =>
+      (await admin<{ n: number }[]>`select count(*)::int as n from vault.decrypted_secrets where decrypted_secret = ${code}`)[0]!.n;
+    assert.equal(await inVault(), 1);
+
+    const res = await createHandler(rt)(worker({ task: "refresh_tokens" }, { apikey: env.SUPABASE_SERVICE_ROLE_KEY! }));
+    assert.equal(res.status, 200);
+    assert.ok((await res.json()).connect_codes_purged >= 1);
+    assert.equal(await inVault(), 0);
   },
 );

@@ -217,11 +217,14 @@ export function jobberClientFor(rt: Runtime, businessId: string, log: Logger): J
   });
 }
 
-/** A client for a token we hold in hand (the callback, before anything is stored). */
-export function jobberClientWithToken(rt: Runtime, accessToken: string, log: Logger): JobberClient {
+/**
+ * A client for a token we hold in hand (a new connection, before anything is stored). `maxRetries`
+ * is 0 where a caller must not multiply its calls to Jobber (the anonymous Marketplace path).
+ */
+export function jobberClientWithToken(rt: Runtime, accessToken: string, log: Logger, maxRetries = 2): JobberClient {
   return createJobberClient({
     ...jobberDeps(rt, log),
-    maxRetries: 2,
+    maxRetries,
     getAccessToken: () => Promise.resolve(accessToken),
     onUnauthorized: () => Promise.reject(new JobberAuthError("unauthorized", "Jobber refused the new access token.")),
   });

@@ -76,7 +76,7 @@ Deno.test("a malformed envelope is a 400 naming the field", () => {
           occurredAt: "yesterday",
         },
       },
-    }, "Invalid webhook payload: data.webHookEvent.occurredAt: must be an ISO 8601 date-time"],
+    }, "Invalid webhook payload: data.webHookEvent.occurredAt must be an ISO 8601 date-time"],
   ];
   for (const [json, message] of cases) {
     assert.throws(() => parseWebhookEnvelope(json), (err: unknown) => {

@@ -1,6 +1,8 @@
 // Keeps connections alive between uses: refreshes every token that expires within the scheduled
 // window (15 minutes), a few at a time, each through the one locked refresh routine; then
-// disconnects at Jobber and deletes Marketplace installs nobody claimed within 30 minutes.
+// disconnects at Jobber and deletes Marketplace installs nobody claimed within 30 minutes (never
+// disconnecting an account a business has connected), and purges connect tickets that can no
+// longer be redeemed.
 import { z } from "zod";
 import type { Runtime } from "../../_shared/runtime.ts";
 import type { Logger } from "../../_shared/log.ts";
@@ -64,11 +66,15 @@ async function refreshDueTokens(rt: Runtime, log: Logger) {
 
 async function dropUnclaimedInstalls(rt: Runtime, log: Logger): Promise<number> {
   const expired = await asService(rt.sql, (tx) =>
-    tx<{ id: string; account_id: string; access_token: string | null }[]>`
+    tx<{ id: string; account_id: string; access_token: string | null; account_connected: boolean }[]>`
       select * from private.jobber_expired_pending_installs(${BATCH_SIZE})`
   );
   for (const install of expired) {
-    if (install.access_token) {
+    if (install.account_connected) {
+      // appDisconnect acts on the whole Jobber account: it would also end the live connection
+      // (an owner who re-installed from the Marketplace, or a second admin). Only forget the tokens.
+      log.info("unclaimed_install_kept_connected_account", { account_id: install.account_id });
+    } else if (install.access_token) {
       try {
         await jobberClientWithToken(rt, install.access_token, log).request(APP_DISCONNECT_MUTATION, {}, appDisconnectResultSchema);
       } catch (err) {
@@ -85,7 +91,8 @@ async function dropUnclaimedInstalls(rt: Runtime, log: Logger): Promise<number> 
 async function run(rt: Runtime, log: Logger): Promise<TaskResult> {
   const refresh = await refreshDueTokens(rt, log);
   const unclaimedInstallsDropped = await dropUnclaimedInstalls(rt, log);
-  return { ...refresh, unclaimed_installs_dropped: unclaimedInstallsDropped };
+  const [purged] = await asService(rt.sql, (tx) => tx<{ n: number }[]>`select private.jobber_purge_connect_tickets() as n`);
+  return { ...refresh, unclaimed_installs_dropped: unclaimedInstallsDropped, connect_codes_purged: purged?.n ?? 0 };
 }
 
 export const refreshTokens = { name: "refresh_tokens", input: z.object({}), run } as const satisfies WorkerTask;
