@@ -102,7 +102,16 @@ async function connect(stack: RunningStack, admin: Sql, accountId: string, busin
   const callback = await fetch(consent.headers.get("location")!, { redirect: "manual" });
   await callback.body?.cancel();
   const landed = new URL(callback.headers.get("location")!);
-  if (landed.searchParams.get("result") !== "connected") throw new Error(`Connect failed: ${landed.search}`);
+  const ticket = landed.searchParams.get("result") === "confirm" ? landed.searchParams.get("ticket") : null;
+  if (!ticket) throw new Error(`Connect failed: ${landed.search}`);
+  // The callback page, signed in as the user who started, finishes the connection (SPEC §12).
+  const completed = await fetch(`${supabaseUrl}/functions/v1/jobber-complete`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${session.access_token}`, "content-type": "application/json" },
+    body: JSON.stringify({ ticket }),
+  });
+  const body = await json(completed);
+  if (body.result !== "connected") throw new Error(`Connect failed: ${JSON.stringify(body)}`);
 }
 
 function peakMemoryMb(pid: number): number {

@@ -1,9 +1,19 @@
 // "Connect Jobber" end to end through the gateway, the functions and the real Jobber sandbox:
-// connect, deny, replay, and disconnect. The file owns its business, owner and sandbox account.
+// connect, deny, replay, someone else's account (SPEC §12), and disconnect. The file owns its
+// businesses, users and sandbox accounts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSql, stack } from '../support/stack';
 import { addMember, cleanup, createTenant, createUser, storedTokens, waitForSyncToSettle } from '../support/jobber_fixtures';
-import { connectThroughSandbox, followCallback, sandbox, signIn, statusOf } from '../support/jobber_oauth';
+import {
+  approveInJobber,
+  completeTicket,
+  connectThroughSandbox,
+  followCallback,
+  sandbox,
+  signIn,
+  startConnect,
+  statusOf,
+} from '../support/jobber_oauth';
 
 const sql = adminSql();
 const created = { businessIds: [] as string[], userIds: [] as string[] };
@@ -32,7 +42,13 @@ describe('connecting Jobber through the sandbox', () => {
 
     const result = await connectThroughSandbox(client, businessId, account.id);
     expect(`${result.landing.origin}${result.landing.pathname}`).toBe(`${stack.appOrigin}/jobber/callback`);
-    expect(Object.fromEntries(result.landing.searchParams)).toEqual({ result: 'connected', account: 'Connect Flow Jobber' });
+    // The page's address holds only the one-time ticket; the account name comes from jobber-complete.
+    expect(Object.keys(Object.fromEntries(result.landing.searchParams))).toEqual(['result', 'ticket']);
+    expect(result.landing.searchParams.get('result')).toBe('confirm');
+    expect(result.completion).toEqual({
+      status: 200,
+      body: { result: 'connected', account_name: 'Connect Flow Jobber', business_id: businessId },
+    });
 
     const after = await sandbox.counters();
     expect(after.tokenCalls.authorization_code - before.tokenCalls.authorization_code).toBe(1);
@@ -63,33 +79,103 @@ describe('connecting Jobber through the sandbox', () => {
     const { businessId, client } = await tenant('Deny Co');
     const account = await sandbox.createAccount('Deny Jobber');
     const result = await connectThroughSandbox(client, businessId, account.id, { decision: 'deny' });
-    expect(result.landing.searchParams.get('result')).toBe('error');
-    expect(result.landing.searchParams.get('code')).toBe('access_denied');
+    expect(Object.fromEntries(result.landing.searchParams)).toEqual({ result: 'error', code: 'access_denied' });
+    expect(result.completion).toBeNull();
     const rows = await sql`select 1 from public.integrations_jobber where business_id = ${businessId}`;
     expect(rows).toHaveLength(0);
   });
 
-  it('answers a replayed callback with invalid_state and no second code exchange', async () => {
+  it('answers a replayed callback with invalid_state and a replayed ticket with not_found, with no second code exchange', async () => {
     const { businessId, client } = await tenant('Replay Co');
     const account = await sandbox.createAccount('Replay Jobber');
     const result = await connectThroughSandbox(client, businessId, account.id);
-    expect(result.landing.searchParams.get('result')).toBe('connected');
+    expect(result.outcome).toBe('connected');
     const before = await sandbox.counters();
     const replay = await followCallback(result.callbackUrl);
-    expect(replay.searchParams.get('result')).toBe('error');
-    expect(replay.searchParams.get('code')).toBe('invalid_state');
+    expect(Object.fromEntries(replay.searchParams)).toEqual({ result: 'error', code: 'invalid_state' });
+    const again = await completeTicket(client, result.landing.searchParams.get('ticket')!);
+    expect(again.status).toBe(404);
+    expect(again.body.error.code).toBe('not_found');
     const after = await sandbox.counters();
     expect(after.tokenCalls.authorization_code).toBe(before.tokenCalls.authorization_code);
+  });
+
+  it("never attaches the Jobber account of whoever approves someone else's consent link (SPEC §12)", async () => {
+    // Mallory starts connecting her business and sends the consent link to Victor, a Jobber owner
+    // who also uses Blipp ("connect to get reviews"). Victor approves his own Jobber account.
+    const mallory = await tenant('Mallory Reviews Co');
+    const victor = await tenant('Victor Plumbing');
+    const victorsJobber = await sandbox.createAccount('Victor Plumbing Jobber');
+    const before = await sandbox.counters();
+    const consentLink = await startConnect(mallory.client, mallory.businessId);
+    const landing = await followCallback(await approveInJobber(consentLink, victorsJobber.id));
+    expect(landing.searchParams.get('result')).toBe('confirm');
+    const ticket = landing.searchParams.get('ticket')!;
+
+    // Victor's browser is signed out of Mallory's session: his callback page completes nothing.
+    const noCode = await sandbox.counters();
+    expect(noCode.tokenCalls.authorization_code).toBe(before.tokenCalls.authorization_code);
+    expect(await sql`select 1 from public.integrations_jobber where business_id = ${mallory.businessId}`).toHaveLength(0);
+
+    // Signed in as himself, Victor is not the person who started: refused, and the ticket dies.
+    const asVictor = await completeTicket(victor.client, ticket);
+    expect(asVictor.status).toBe(403);
+    expect(asVictor.body.error.code).toBe('not_a_member');
+    // Mallory, handed the link afterwards, finds nothing left to finish.
+    const asMallory = await completeTicket(mallory.client, ticket);
+    expect(asMallory.status).toBe(404);
+    expect(asMallory.body.error.code).toBe('not_found');
+
+    const after = await sandbox.counters();
+    expect(after.tokenCalls.authorization_code).toBe(before.tokenCalls.authorization_code);
+    expect(await sql`select 1 from public.integrations_jobber where business_id = ${mallory.businessId}`).toHaveLength(0);
+    expect((await statusOf(mallory.client, mallory.businessId)).body.connected).toBe(false);
+    expect((await sandbox.state()).accounts.find((a) => a.id === victorsJobber.id)?.connected).toBe(false);
+
+    // Victor's account is not taken: he can still connect it to his own business.
+    const own = await connectThroughSandbox(victor.client, victor.businessId, victorsJobber.id);
+    expect(own.outcome).toBe('connected');
+    const final = await sandbox.counters();
+    expect(final.tokenCalls.authorization_code).toBe(before.tokenCalls.authorization_code + 1);
+  });
+
+  it('lets only the user who started connecting finish it: another owner of the same business gets not_initiator', async () => {
+    const { businessId, client } = await tenant('Two Owners Co');
+    const coOwner = await createUser(sql, 'owner');
+    created.userIds.push(coOwner.id);
+    await addMember(sql, businessId, coOwner.id, 'owner');
+    const account = await sandbox.createAccount('Two Owners Jobber');
+    const before = await sandbox.counters();
+    const landing = await followCallback(await approveInJobber(await startConnect(client, businessId), account.id));
+    const refused = await completeTicket(await signIn(coOwner.email), landing.searchParams.get('ticket')!);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('not_initiator');
+    const afterRefusal = await completeTicket(client, landing.searchParams.get('ticket')!);
+    expect(afterRefusal.body.error.code).toBe('not_found');
+    expect((await sandbox.counters()).tokenCalls.authorization_code).toBe(before.tokenCalls.authorization_code);
+    expect(await sql`select 1 from public.integrations_jobber where business_id = ${businessId}`).toHaveLength(0);
+  });
+
+  it('refuses the user who started once demoted to member (forbidden_role), exchanging nothing', async () => {
+    const { businessId, user, client } = await tenant('Demoted Co');
+    const account = await sandbox.createAccount('Demoted Jobber');
+    const before = await sandbox.counters();
+    const landing = await followCallback(await approveInJobber(await startConnect(client, businessId), account.id));
+    await addMember(sql, businessId, user.id, 'member');
+    const refused = await completeTicket(client, landing.searchParams.get('ticket')!);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('forbidden_role');
+    expect((await sandbox.counters()).tokenCalls.authorization_code).toBe(before.tokenCalls.authorization_code);
   });
 
   it('refuses a Jobber account that another business already connected (account_in_use)', async () => {
     const first = await tenant('First Owner Co');
     const second = await tenant('Second Owner Co');
     const account = await sandbox.createAccount('Shared Jobber');
-    expect((await connectThroughSandbox(first.client, first.businessId, account.id)).landing.searchParams.get('result')).toBe('connected');
+    expect((await connectThroughSandbox(first.client, first.businessId, account.id)).outcome).toBe('connected');
     const result = await connectThroughSandbox(second.client, second.businessId, account.id);
-    expect(result.landing.searchParams.get('result')).toBe('error');
-    expect(result.landing.searchParams.get('code')).toBe('account_in_use');
+    expect(result.completion?.status).toBe(409);
+    expect(result.outcome).toBe('account_in_use');
     const rows = await sql`select 1 from public.integrations_jobber where business_id = ${second.businessId}`;
     expect(rows).toHaveLength(0);
     const status = await statusOf(first.client, first.businessId);

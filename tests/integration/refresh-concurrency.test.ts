@@ -27,7 +27,7 @@ describe('token refresh under concurrency', () => {
     const client = await signIn(t.user.email);
     const account = await sandbox.createAccount('Concurrency Jobber');
     const connected = await connectThroughSandbox(client, t.businessId, account.id);
-    expect(connected.landing.searchParams.get('result')).toBe('connected');
+    expect(connected.outcome).toBe('connected');
     // The initial full sync uses the token too; let it finish so the burst below is alone.
     await waitForSyncToSettle(sql, t.businessId);
     const jwt = await accessTokenOf(client);

@@ -44,7 +44,7 @@ describe('scheduled token refresh through pg_cron and pg_net', () => {
     created.userIds.push(t.user.id);
     const client = await signIn(t.user.email);
     const account = await sandbox.createAccount('Scheduled Refresh Jobber');
-    expect((await connectThroughSandbox(client, t.businessId, account.id)).landing.searchParams.get('result')).toBe('connected');
+    expect((await connectThroughSandbox(client, t.businessId, account.id)).outcome).toBe('connected');
     // The initial full sync uses (and near expiry, refreshes) the token; let it finish first.
     await waitForSyncToSettle(sql, t.businessId);
     const old = await storedTokens(sql, t.businessId);

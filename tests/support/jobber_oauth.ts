@@ -1,6 +1,7 @@
 // Drives "Connect Jobber" end to end without a browser: the card's functions.invoke, the sandbox's
-// consent form (read from its HTML, submitted as the browser would), and Jobber's redirect back to
-// jobber-callback, which lands on the dashboard. Every response can be recorded for secrecy checks.
+// consent form (read from its HTML, submitted as the browser would), Jobber's redirect back to
+// jobber-callback, which lands on the dashboard's callback page, and that page's call to
+// jobber-complete (SPEC §12). Every response can be recorded for secrecy checks.
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { stack } from './stack';
@@ -68,6 +69,17 @@ export const sandbox = {
   reset: () => control<{ ok: boolean }>('POST', 'reset', {}),
   createAccount: (name: string) => control<{ id: string; name: string }>('POST', 'accounts', { name }),
   counters: () => control<{ tokenCalls: { authorization_code: number; refresh_token: number }; graphqlCalls: number }>('GET', 'counters'),
+  /** A Marketplace-style consent (no state): the code Jobber would send to the callback. */
+  marketplaceCode: async (accountId: string): Promise<string> => {
+    const authorize = new URL(`${stack.sandboxUrl}/api/oauth/authorize`);
+    authorize.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'blipp-local',
+      redirect_uri: `${stack.supabaseUrl}/functions/v1/jobber-callback`,
+    }).toString();
+    const callback = await approveInJobber(authorize, accountId);
+    return callback.searchParams.get('code')!;
+  },
   expireTokens: (accountId: string) => control<{ expired: boolean }>('POST', `accounts/${encodeURIComponent(accountId)}/tokens/expire`, {}),
   state: () => control<{ accounts: { id: string; name: string; connected: boolean }[] }>('GET', 'state'),
   /** Jobber's token endpoint, as the functions call it. */
@@ -95,13 +107,22 @@ export const sandbox = {
 
 // ---- the OAuth dance ------------------------------------------------------------------------------
 
+export interface Completion {
+  status: number;
+  body: any;
+}
+
 export interface ConnectResult {
-  /** The dashboard page the callback redirected to. */
+  /** The dashboard page the callback redirected to (result=confirm&ticket=… on the happy path). */
   landing: URL;
   /** The URL Jobber sent the browser to (holds the one-time code). */
   callbackUrl: URL;
   code: string | null;
   state: string;
+  /** What jobber-complete answered the callback page, when the callback handed it a ticket. */
+  completion: Completion | null;
+  /** "connected", or the error code from the callback's redirect or from jobber-complete. */
+  outcome: string;
 }
 
 function hiddenFields(html: string): Record<string, string> {
@@ -112,33 +133,65 @@ function hiddenFields(html: string): Record<string, string> {
   return fields;
 }
 
-/** Clicks Connect as `client`, picks `accountId` on Jobber's consent page, and follows the redirects. */
+/** Starts connecting as `client`: jobber-connect's consent URL (with its state). */
+export async function startConnect(client: SupabaseClient, businessId: string): Promise<URL> {
+  const { data, error } = await client.functions.invoke('jobber-connect', { body: { business_id: businessId } });
+  if (error) throw new Error(`jobber-connect failed: ${error.message}`);
+  return new URL((data as { url: string }).url);
+}
+
+/**
+ * Whoever has `authorizeUrl` opens it, picks `accountId` on Jobber's consent page and decides; returns
+ * the jobber-callback URL Jobber sends their browser to. In the victim scenario this is not the user
+ * who started connecting.
+ */
+export async function approveInJobber(authorizeUrl: URL, accountId: string, decision: 'allow' | 'deny' = 'allow'): Promise<URL> {
+  const page = await fetch(authorizeUrl);
+  if (page.status !== 200) throw new Error(`consent page answered ${page.status}`);
+  const form = hiddenFields(await page.text());
+  const answer = await fetch(`${stack.sandboxUrl}/api/oauth/authorize`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...form, account_id: accountId, decision }).toString(),
+  });
+  if (answer.status !== 302) throw new Error(`consent decision answered ${answer.status}: ${await answer.text()}`);
+  return new URL(answer.headers.get('location')!);
+}
+
+/** jobber-complete as the callback page calls it: the ticket, with `client`'s session (or none). */
+export async function completeTicket(client: SupabaseClient | null, ticket: string, log?: ResponseLog): Promise<Completion> {
+  const headers: Record<string, string> = { apikey: stack.anonKey, 'content-type': 'application/json' };
+  if (client) headers['authorization'] = `Bearer ${await accessTokenOf(client)}`;
+  const res = await fetch(`${stack.supabaseUrl}/functions/v1/jobber-complete`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ ticket }),
+  });
+  await log?.record(res.url, res);
+  return { status: res.status, body: await res.json() };
+}
+
+/**
+ * Clicks Connect as `client`, picks `accountId` on Jobber's consent page, follows the redirects, and
+ * lets the callback page finish with `client`'s session, as the popup does.
+ */
 export async function connectThroughSandbox(
   client: SupabaseClient,
   businessId: string,
   accountId: string,
   options: { decision?: 'allow' | 'deny'; log?: ResponseLog } = {},
 ): Promise<ConnectResult> {
-  const { data, error } = await client.functions.invoke('jobber-connect', { body: { business_id: businessId } });
-  if (error) throw new Error(`jobber-connect failed: ${error.message}`);
-  const authorizeUrl = new URL((data as { url: string }).url);
+  const authorizeUrl = await startConnect(client, businessId);
   const state = authorizeUrl.searchParams.get('state')!;
-
-  const page = await fetch(authorizeUrl);
-  if (page.status !== 200) throw new Error(`consent page answered ${page.status}`);
-  const form = hiddenFields(await page.text());
-
-  const decision = await fetch(`${stack.sandboxUrl}/api/oauth/authorize`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ ...form, account_id: accountId, decision: options.decision ?? 'allow' }).toString(),
-  });
-  if (decision.status !== 302) throw new Error(`consent decision answered ${decision.status}: ${await decision.text()}`);
-  const callbackUrl = new URL(decision.headers.get('location')!);
-
+  const callbackUrl = await approveInJobber(authorizeUrl, accountId, options.decision ?? 'allow');
   const landing = await followCallback(callbackUrl, options.log);
-  return { landing, callbackUrl, code: callbackUrl.searchParams.get('code'), state };
+  const ticket = landing.searchParams.get('result') === 'confirm' ? landing.searchParams.get('ticket') : null;
+  const completion = ticket ? await completeTicket(client, ticket, options.log) : null;
+  const outcome = completion
+    ? completion.status === 200 ? String(completion.body.result) : String(completion.body.error?.code)
+    : landing.searchParams.get('code') ?? landing.searchParams.get('result') ?? 'none';
+  return { landing, callbackUrl, code: callbackUrl.searchParams.get('code'), state, completion, outcome };
 }
 
 /** GETs jobber-callback as the browser would and returns the dashboard URL it redirects to. */

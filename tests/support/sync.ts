@@ -129,8 +129,8 @@ export async function connectedTenant(sql: Sql, created: Created, name: string, 
   const account = await syncSandbox.createAccount(`${name} Jobber`);
   await before?.(account.id, tenant.businessId);
   const result = await connectThroughSandbox(tenant.client, tenant.businessId, account.id);
-  if (result.landing.searchParams.get('result') !== 'connected') {
-    throw new Error(`Connecting ${name} landed on ${result.landing.href}`);
+  if (result.outcome !== 'connected') {
+    throw new Error(`Connecting ${name} ended ${result.outcome} (landed on ${result.landing.href})`);
   }
   const initialRun = await latestRun(sql, tenant.businessId);
   if (!initialRun) throw new Error(`Connecting ${name} queued no sync run`);
