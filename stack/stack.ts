@@ -284,6 +284,7 @@ export async function startStack(settings: StackSettings, log: (line: string) =>
         VITE_SUPABASE_URL: supabaseUrl,
         VITE_SUPABASE_ANON_KEY: keys.anon,
         ...(messagingSandboxUrl ? { VITE_MESSAGING_SANDBOX_URL: messagingSandboxUrl } : {}),
+        ...(sandboxUrl ? { VITE_JOBBER_SANDBOX_URL: sandboxUrl } : {}),
         WEB_PORT: String(ports.web),
         PATH: Deno.env.get("PATH") ?? "",
           DENO_NO_PACKAGE_JSON: "1",

@@ -11,10 +11,11 @@ describe('App', () => {
     expect(screen.getByRole('alert').textContent).toBe('VITE_SUPABASE_URL is not set.');
   });
 
-  it('still serves the callback page without Supabase settings, since it only talks to its opener', () => {
-    window.history.replaceState(null, '', '/jobber/callback?result=connected&account=Sparkle');
+  it("still shows the callback page's fixed wording without Supabase settings", () => {
+    window.history.replaceState(null, '', '/jobber/callback?result=error&code=access_denied&message=Call%20555-0100');
     render(<App config={{ ok: false, message: 'VITE_SUPABASE_URL is not set.' }} pathname="/jobber/callback" origin={ORIGIN} />);
-    expect(screen.getByText('Connected to Sparkle')).toBeTruthy();
+    expect(screen.getByRole('alert').textContent).toBe('Jobber access was not granted.');
+    expect(document.body.textContent).not.toContain('555-0100');
     window.history.replaceState(null, '', '/');
   });
 });

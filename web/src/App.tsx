@@ -18,13 +18,16 @@ export function ConfigErrorPage({ message }: { message: string }) {
 /** Routing by path: the dashboard demo, the OAuth callback page and the Marketplace claim screen. */
 export function App({ config, pathname, origin }: { config: ConfigResult; pathname: string; origin: string }) {
   const path = pathname.replace(/\/+$/, '') || '/';
-  // The callback page only talks to its opener, so it works even without Supabase settings.
-  if (path === '/jobber/callback') return <JobberCallbackPage appOrigin={config.ok ? config.config.appOrigin : origin} />;
+  // The callback page shows errors and hands claims on even without Supabase settings; only
+  // finishing a connection needs them.
+  if (path === '/jobber/callback') {
+    return <JobberCallbackPage appOrigin={config.ok ? config.config.appOrigin : origin} supabase={config.ok ? getSupabase(config.config) : null} />;
+  }
   if (!config.ok) return <ConfigErrorPage message={config.message} />;
   const supabase = getSupabase(config.config);
   switch (path) {
     case '/':
-      return <DemoPage supabase={supabase} appOrigin={config.config.appOrigin} />;
+      return <DemoPage supabase={supabase} appOrigin={config.config.appOrigin} sandboxUrl={config.config.jobberSandboxUrl} />;
     case '/jobber/claim':
       return <JobberClaimPage supabase={supabase} />;
     default:

@@ -5,6 +5,8 @@ export interface WebConfig {
   supabaseAnonKey: string;
   /** The dashboard origin: where the Jobber callback page lives and the only origin whose messages we trust. */
   appOrigin: string;
+  /** The local Jobber sandbox, when the stack runs one: the demo page then says which account to pick. */
+  jobberSandboxUrl: string | null;
 }
 
 export type ConfigResult = { ok: true; config: WebConfig } | { ok: false; message: string };
@@ -30,5 +32,10 @@ export function readConfig(
   if (typeof key !== 'string' || key.trim() === '') {
     return { ok: false, message: 'VITE_SUPABASE_ANON_KEY is not set. Start Vite with VITE_SUPABASE_ANON_KEY=<your anon key>.' };
   }
-  return { ok: true, config: { supabaseUrl: url.trim().replace(/\/+$/, ''), supabaseAnonKey: key.trim(), appOrigin: origin } };
+  const sandbox = env['VITE_JOBBER_SANDBOX_URL'];
+  const jobberSandboxUrl = typeof sandbox === 'string' && urlSchema.safeParse(sandbox.trim()).success ? sandbox.trim().replace(/\/+$/, '') : null;
+  return {
+    ok: true,
+    config: { supabaseUrl: url.trim().replace(/\/+$/, ''), supabaseAnonKey: key.trim(), appOrigin: origin, jobberSandboxUrl },
+  };
 }

@@ -2,7 +2,8 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { connectedStatus, makeStatus } from '../test/fakeSupabase';
-import { JobberConnectionCardView, type JobberConnectionCardViewProps } from './JobberConnectionCard';
+import { JobberConnectionCardView, syncResultText, type JobberConnectionCardViewProps } from './JobberConnectionCard';
+import { formatTime } from './format';
 import { deriveCardState, type CardState, type Role } from './state';
 import type { JobberStatus } from './status';
 
@@ -58,7 +59,7 @@ describe('JobberConnectionCardView', () => {
     expect(time.getAttribute('dateTime')).toBe('2025-10-12T03:27:49.112Z');
     expect(time.getAttribute('title')).toBeTruthy();
     expect(screen.getByText('Receiving updates')).toBeTruthy();
-    expect(screen.getByText('Last sync: 1,200 customers, 0 errors')).toBeTruthy();
+    expect(screen.getByText('Last sync: 1,200 new customers')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Sync Customers' })).toHaveProperty('disabled', false);
     expect(screen.getByRole('button', { name: 'Disconnect' })).toBeTruthy();
   });
@@ -158,17 +159,64 @@ describe('JobberConnectionCardView', () => {
     expect(connection.connect).toHaveBeenCalledOnce();
   });
 
-  it('shows the error and "Try again" in the error state', async () => {
+  it('shows the error and "Try again" (reload) plus "Reconnect Jobber" when the connection itself failed', async () => {
     const connection = renderCard(stateOf(makeStatus({ connectionStatus: 'error', error_message: 'Jobber refused the token.' })));
     expect(screen.getByRole('alert').textContent).toContain('Jobber refused the token.');
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
     expect(connection.retry).toHaveBeenCalledOnce();
+    expect(connection.connect).not.toHaveBeenCalled();
     expect(screen.getByRole('button', { name: 'Reconnect Jobber' })).toBeTruthy();
+  });
+
+  it('starts the connection again from "Try again" after connecting failed', async () => {
+    const state = deriveCardState({ status: makeStatus(), loadError: null, connectError: 'Jobber access was not granted.', connecting: false });
+    const connection = renderCard(state);
+    expect(screen.getByRole('alert').textContent).toContain('Jobber access was not granted.');
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(connection.connect).toHaveBeenCalledOnce();
+    expect(connection.retry).not.toHaveBeenCalled();
+    expect(screen.queryByRole('button', { name: 'Reconnect Jobber' })).toBeNull();
+  });
+
+  it('reloads from "Try again" when the status could not be loaded', async () => {
+    const state = deriveCardState({ status: null, loadError: 'Jobber could not be reached.', connectError: null, connecting: false });
+    const connection = renderCard(state);
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(connection.retry).toHaveBeenCalledOnce();
+    expect(connection.connect).not.toHaveBeenCalled();
+  });
+
+  it('says what a sync changed instead of how many customers it looked at', () => {
+    renderCard(stateOf(connectedStatus({ sync: { kind: 'incremental', created: 0, updated: 3, synced: 25 } })));
+    expect(screen.getByText('Last sync: 3 updated', { exact: false })).toBeTruthy();
+    expect(screen.queryByText(/25 customers/)).toBeNull();
+  });
+
+  it('says "Up to date" with the time it looked from when a sync found nothing new', () => {
+    const since = '2025-10-12T03:02:00.000Z';
+    renderCard(stateOf(connectedStatus({ sync: { kind: 'incremental', created: 0, updated: 0, synced: 0, since } })));
+    expect(screen.getByText(`Up to date — no changes since ${formatTime(since)}`, { exact: false })).toBeTruthy();
+    expect(screen.queryByText(/0 customers/)).toBeNull();
   });
 
   it('shows a failed action as an alert without leaving the current state', () => {
     renderCard(stateOf(connectedStatus()), { actionError: 'Connect Jobber before syncing customers.' });
     expect(screen.getByRole('alert').textContent).toBe('Connect Jobber before syncing customers.');
     expect(screen.getByText('Connected to Jobber')).toBeTruthy();
+  });
+});
+
+describe('syncResultText', () => {
+  const sync = connectedStatus().sync;
+  it('lists new, updated and removed customers and what could not be imported', () => {
+    expect(syncResultText({ ...sync, created: 2, updated: 1, removed: 1, errors: 0 })).toBe('Last sync: 2 new customers, 1 updated, 1 removed in Jobber');
+    expect(syncResultText({ ...sync, created: 1, updated: 0, removed: 0, errors: 2 })).toBe('Last sync: 1 new customer, 2 could not be imported');
+  });
+
+  it('is up to date when nothing changed; a full run names no time', () => {
+    expect(syncResultText({ ...sync, kind: 'full', created: 0, updated: 0, removed: 0, errors: 0, since: null })).toBe('Up to date — no changes');
+    expect(syncResultText({ ...sync, kind: 'incremental', created: 0, updated: 0, removed: 0, errors: 1, since: null })).toBe(
+      'Last sync: no changes; 1 could not be imported',
+    );
   });
 });

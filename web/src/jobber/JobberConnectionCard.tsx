@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import { formatDateTime, formatNumber, formatRelative, plural } from './format';
+import { formatDateTime, formatNumber, formatRelative, formatTime, plural } from './format';
 import { canManageConnection, type CardState, type Role } from './state';
 import type { JobberStatus } from './status';
 import { useJobberConnection, type JobberConnection, type JobberSupabase, type UseJobberConnectionOptions } from './useJobberConnection';
@@ -177,10 +177,18 @@ function Body({ state, connection, canManage, now }: BodyProps) {
             </strong>
           </div>
           <div className="jc-actions">
-            <button type="button" className="jc-button" onClick={() => void connection.retry()}>
-              Try again
-            </button>
-            {canManage && state.status?.connectionStatus === 'error' && (
+            {state.source === 'connect' && canManage ? (
+              // Connecting failed: trying again means going back to Jobber. Called straight from the
+              // click so the browser allows the popup.
+              <button type="button" className="jc-button jc-primary" onClick={connection.connect}>
+                Try again
+              </button>
+            ) : (
+              <button type="button" className="jc-button" onClick={() => void connection.retry()}>
+                Try again
+              </button>
+            )}
+            {canManage && state.source === 'connection' && state.status?.connectionStatus === 'error' && (
               <button type="button" className="jc-button jc-primary" onClick={connection.connect}>
                 Reconnect Jobber
               </button>
@@ -285,13 +293,38 @@ function SyncProgress({ status }: { status: JobberStatus }) {
   );
 }
 
+/**
+ * What the latest finished sync did, in words: "Up to date — no changes since 10:02 AM" when it
+ * found nothing new, else what changed ("3 updated", "25 new customers, 1 removed"). Counting the
+ * customers it merely looked at ("0 customers") reads as if they were lost.
+ */
+export function syncResultText(sync: JobberStatus['sync']): string {
+  const changes = [
+    sync.created > 0 ? plural(sync.created, 'new customer', 'new customers') : null,
+    sync.updated > 0 ? `${formatNumber(sync.updated)} updated` : null,
+    sync.removed > 0 ? `${formatNumber(sync.removed)} removed in Jobber` : null,
+  ].filter((part): part is string => part !== null);
+  const problems = sync.errors > 0 ? `${formatNumber(sync.errors)} could not be imported` : null;
+  if (changes.length === 0) {
+    const since = sync.kind === 'incremental' && sync.since ? ` since ${formatTime(sync.since)}` : '';
+    return problems ? `Last sync: no changes${since}; ${problems}` : `Up to date — no changes${since}`;
+  }
+  return `Last sync: ${[...changes, ...(problems ? [problems] : [])].join(', ')}`;
+}
+
 function LastRun({ status, onRetry, busy }: { status: JobberStatus; onRetry: () => void; busy: boolean }) {
   const { sync } = status;
   switch (sync.state) {
     case 'succeeded':
       return (
         <p className="jc-last-run">
-          Last sync: {plural(sync.synced, 'customer', 'customers')}, {plural(sync.errors, 'error', 'errors')}
+          {syncResultText(sync)}
+          {sync.finished_at && (
+            <span className="jc-muted">
+              {' '}
+              (checked at <time dateTime={sync.finished_at}>{formatTime(sync.finished_at)}</time>)
+            </span>
+          )}
         </p>
       );
     case 'failed':

@@ -15,7 +15,16 @@ export type CardState =
   | { kind: 'connected'; status: JobberStatus }
   | { kind: 'syncing'; status: JobberStatus }
   | { kind: 'needs_reconnect'; status: JobberStatus; message: string | null }
-  | { kind: 'error'; message: string; status: JobberStatus | null };
+  | {
+      kind: 'error';
+      message: string;
+      status: JobberStatus | null;
+      /**
+       * What failed: starting the connection (so "Try again" starts it again), loading the status,
+       * or the connection itself (Jobber refused it: reconnect).
+       */
+      source: 'connect' | 'load' | 'connection';
+    };
 
 export interface CardStateInputs {
   status: JobberStatus | null;
@@ -28,12 +37,12 @@ export interface CardStateInputs {
 
 export function deriveCardState({ status, loadError, connectError, connecting }: CardStateInputs): CardState {
   if (connecting) return { kind: 'connecting' };
-  if (connectError !== null) return { kind: 'error', message: connectError, status };
-  if (status === null) return loadError === null ? { kind: 'loading' } : { kind: 'error', message: loadError, status: null };
+  if (connectError !== null) return { kind: 'error', message: connectError, status, source: 'connect' };
+  if (status === null) return loadError === null ? { kind: 'loading' } : { kind: 'error', message: loadError, status: null, source: 'load' };
   if (status.needs_reconnect) return { kind: 'needs_reconnect', status, message: status.error_message };
   switch (status.connectionStatus) {
     case 'error':
-      return { kind: 'error', message: status.error_message ?? 'The Jobber connection has a problem.', status };
+      return { kind: 'error', message: status.error_message ?? 'The Jobber connection has a problem.', status, source: 'connection' };
     case 'connected':
       return isSyncActive(status) ? { kind: 'syncing', status } : { kind: 'connected', status };
     case 'pending':

@@ -26,6 +26,10 @@ const FROM_THE_DATABASE = {
     started_at: '2025-10-12T03:20:00.000Z',
     finished_at: null,
     error: null,
+    created: 40,
+    updated: 7,
+    removed: 1,
+    since: '2025-10-12T03:00:00.000Z',
   },
   webhooks: { last_event_at: '2025-10-12T03:30:00.000Z', pending: 2, failed: 1 },
 };
@@ -65,7 +69,7 @@ describe('deriveCardState', () => {
 
   it('is loading until a status arrives, and an error when loading failed', () => {
     expect(deriveCardState({ ...none, status: null }).kind).toBe('loading');
-    expect(deriveCardState({ ...none, status: null, loadError: 'boom' })).toEqual({ kind: 'error', message: 'boom', status: null });
+    expect(deriveCardState({ ...none, status: null, loadError: 'boom' })).toEqual({ kind: 'error', message: 'boom', status: null, source: 'load' });
   });
 
   it('picks connecting over everything while the popup is open', () => {
@@ -86,6 +90,6 @@ describe('deriveCardState', () => {
 
   it('shows a connect error even when the stored status is fine', () => {
     const state = deriveCardState({ ...none, connectError: 'Jobber access was not granted.', status: makeStatus() });
-    expect(state).toMatchObject({ kind: 'error', message: 'Jobber access was not granted.' });
+    expect(state).toMatchObject({ kind: 'error', message: 'Jobber access was not granted.', source: 'connect' });
   });
 });

@@ -37,6 +37,12 @@ export const jobberStatusSchema = z.object({
     started_at: text,
     finished_at: text,
     error: text,
+    // What the run changed, and the time an incremental run looked from: the card says "3 updated"
+    // or "Up to date — no changes since …" instead of counting customers it merely looked at.
+    created: count,
+    updated: count,
+    removed: count,
+    since: text,
   }),
   webhooks: z.object({ last_event_at: text, pending: count, failed: count }),
 });

@@ -72,7 +72,7 @@ describe('useJobberConnection', () => {
     fake.statuses[BUSINESS_ID] = connectedStatus({ sync: { state: 'running', processed: 1000 } });
     await waitFor(() => expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('1000'));
     fake.statuses[BUSINESS_ID] = connectedStatus({ sync: { state: 'succeeded', synced: 1200, errors: 0 } });
-    expect(await screen.findByText('Last sync: 1,200 customers, 0 errors')).toBeTruthy();
+    expect(await screen.findByText('Last sync: 1,200 new customers')).toBeTruthy();
     expect(screen.queryByRole('progressbar')).toBeNull();
   });
 
@@ -168,13 +168,19 @@ describe('useJobberConnection', () => {
       expect(popup.close).not.toHaveBeenCalled();
     });
 
-    it('shows a JOBBER_ERROR message as the error state, in plain words for a denied consent', async () => {
+    it('shows a JOBBER_ERROR message as the error state, and "Try again" goes back to Jobber', async () => {
       const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: makeStatus() } });
-      const { popup } = await startConnect(fake);
+      const { popup, open } = await startConnect(fake);
       post({ type: 'JOBBER_ERROR', code: 'access_denied', message: 'The user denied access.' }, { source: popup });
       expect((await screen.findByRole('alert')).textContent).toContain('Jobber access was not granted.');
+      const second = fakePopup();
+      open.mockReturnValue(second as unknown as Window);
       await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
-      expect(await screen.findByRole('button', { name: 'Connect Jobber' })).toBeTruthy();
+      // A new popup, opened from the click itself, on its way to Jobber's consent page.
+      expect(open).toHaveBeenCalledTimes(2);
+      await waitFor(() => expect(second.location.href).toBe(AUTHORIZE_URL));
+      expect(fake.bodiesOf('jobber-connect')).toHaveLength(2);
+      expect(screen.getAllByText('Waiting for Jobber…').length).toBeGreaterThan(0);
     });
 
     it('falls back to a full-page redirect when the popup is blocked', async () => {

@@ -10,11 +10,13 @@ const memberships = [
   { role: 'member' as const, business: { id: OTHER_BUSINESS_ID, name: 'Bright Windows' } },
 ];
 
-function fake(signedIn: boolean) {
+function fake(signedIn: boolean, only?: typeof memberships) {
   return createFakeSupabase({
-    memberships,
-    statuses: { [BUSINESS_ID]: connectedStatus(), [OTHER_BUSINESS_ID]: makeStatus() },
-    customerCounts: { [BUSINESS_ID]: 1234, [OTHER_BUSINESS_ID]: 7 },
+    memberships: only ?? memberships,
+    statuses: {
+      [BUSINESS_ID]: connectedStatus(),
+      [OTHER_BUSINESS_ID]: makeStatus({ customers: { total: 7, from_jobber: 0 } }),
+    },
     signedInAs: signedIn ? { id: 'user-owner', email: 'owner@demo.test' } : null,
   });
 }
@@ -43,6 +45,8 @@ describe('DemoPage', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(await screen.findByRole('heading', { level: 2, name: 'Acme Plumbing' })).toBeTruthy();
     expect(await screen.findByText('Customers: 1,234')).toBeTruthy();
+    // The header's count and the card's "Customers from Jobber" differ: the page says why.
+    expect(screen.getByText('1,200 came from Jobber and 34 were added in Blipp; a Jobber sync never changes the ones added in Blipp.')).toBeTruthy();
     expect(screen.getByText('Your role: owner')).toBeTruthy();
     expect(screen.getByText('Signed in as owner@demo.test')).toBeTruthy();
     expect(await screen.findByRole('heading', { name: 'Sparkle Cleaning Co' })).toBeTruthy();
@@ -64,6 +68,31 @@ describe('DemoPage', () => {
     render(<DemoPage supabase={fake(true).client} appOrigin={APP_ORIGIN} />);
     expect(await screen.findByRole('heading', { level: 2, name: 'Bright Windows' })).toBeTruthy();
     expect(window.sessionStorage.getItem(CONNECTING_BUSINESS_KEY)).toBeNull();
+  });
+
+  it('hides the Business picker when the user has one business', async () => {
+    render(<DemoPage supabase={fake(true, memberships.slice(0, 1)).client} appOrigin={APP_ORIGIN} />);
+    expect(await screen.findByRole('heading', { level: 2, name: 'Acme Plumbing' })).toBeTruthy();
+    expect(screen.queryByLabelText('Business')).toBeNull();
+  });
+
+  it('tells an owner which sandbox account to pick when the stack runs the Jobber sandbox', async () => {
+    const seeded = [{ role: 'owner' as const, business: { id: 'b1111111-1111-4111-8111-111111111111', name: 'Brightside Cleaning' } }];
+    const client = createFakeSupabase({
+      memberships: seeded,
+      statuses: { 'b1111111-1111-4111-8111-111111111111': makeStatus() },
+      signedInAs: { id: 'user-owner', email: 'owner@demo.test' },
+    }).client;
+    render(<DemoPage supabase={client} appOrigin={APP_ORIGIN} sandboxUrl="http://127.0.0.1:54330" />);
+    const tip = await screen.findByText(/on the Jobber sandbox's page, pick/);
+    expect(tip.textContent).toContain('pick Sparkle Cleaning Co. and choose Allow access');
+    expect(screen.getByRole('link', { name: 'Jobber sandbox' }).getAttribute('href')).toBe('http://127.0.0.1:54330/');
+  });
+
+  it('gives no sandbox tip without a sandbox, or to a member who cannot connect', async () => {
+    render(<DemoPage supabase={fake(true).client} appOrigin={APP_ORIGIN} />);
+    await screen.findByRole('heading', { level: 2, name: 'Acme Plumbing' });
+    expect(screen.queryByText(/Jobber sandbox/)).toBeNull();
   });
 
   it('signs out', async () => {

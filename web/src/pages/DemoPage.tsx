@@ -1,8 +1,9 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { JobberConnectionCard } from '../jobber/JobberConnectionCard';
 import { CONNECTING_BUSINESS_KEY } from '../jobber/messages';
 import { formatNumber } from '../jobber/format';
+import type { JobberStatus } from '../jobber/status';
 import { useMemberships, type Membership } from '../lib/useMemberships';
 import { useSession } from '../lib/useSession';
 import { SandboxLinks } from './SandboxLinks';
@@ -13,10 +14,21 @@ export type AppSupabase = Pick<SupabaseClient, 'auth' | 'from' | 'functions'>;
 export interface DemoPageProps {
   supabase: AppSupabase;
   appOrigin: string;
+  /** The local Jobber sandbox, when the stack runs one (the page then says which account to pick). */
+  sandboxUrl?: string | null;
   pollMs?: number;
 }
 
-export function DemoPage({ supabase, appOrigin, pollMs }: DemoPageProps) {
+/**
+ * The sandbox accounts that match the seeded demo businesses (supabase/seed.sql and the sandbox's
+ * seed). A Jobber account belongs to one business at a time, so each demo business has its own.
+ */
+export const SANDBOX_ACCOUNT_FOR: Readonly<Record<string, string>> = {
+  'b1111111-1111-4111-8111-111111111111': 'Sparkle Cleaning Co.',
+  'b2222222-2222-4222-8222-222222222222': 'Green Lawn Pros',
+};
+
+export function DemoPage({ supabase, appOrigin, sandboxUrl = null, pollMs }: DemoPageProps) {
   const session = useSession(supabase);
   return (
     <main className="app">
@@ -39,14 +51,22 @@ export function DemoPage({ supabase, appOrigin, pollMs }: DemoPageProps) {
           <SignInForm supabase={supabase} />
         </>
       ) : (
-        <Dashboard supabase={supabase} userId={session.user.id} appOrigin={appOrigin} pollMs={pollMs} />
+        <Dashboard supabase={supabase} userId={session.user.id} appOrigin={appOrigin} sandboxUrl={sandboxUrl} pollMs={pollMs} />
       )}
       <SandboxLinks />
     </main>
   );
 }
 
-function Dashboard({ supabase, userId, appOrigin, pollMs }: { supabase: AppSupabase; userId: string; appOrigin: string; pollMs: number | undefined }) {
+interface DashboardProps {
+  supabase: AppSupabase;
+  userId: string;
+  appOrigin: string;
+  sandboxUrl: string | null;
+  pollMs: number | undefined;
+}
+
+function Dashboard({ supabase, userId, appOrigin, sandboxUrl, pollMs }: DashboardProps) {
   const memberships = useMemberships(supabase, userId);
   const [selected, setSelected] = useState<string | null>(null);
   const pickerId = useId();
@@ -69,74 +89,82 @@ function Dashboard({ supabase, userId, appOrigin, pollMs }: { supabase: AppSupab
     );
   }
   if (memberships.memberships.length === 0) return <p>You are not a member of any business yet.</p>;
-
   const current = memberships.memberships.find((m) => m.businessId === selected) ?? memberships.memberships[0];
   if (!current) return null;
 
   return (
     <>
-      <div className="app-field app-picker">
-        <label htmlFor={pickerId}>Business</label>
-        <select id={pickerId} value={current.businessId} onChange={(event) => setSelected(event.target.value)}>
-          {memberships.memberships.map((m) => (
-            <option key={m.businessId} value={m.businessId}>
-              {m.businessName}
-            </option>
-          ))}
-        </select>
-      </div>
-      <BusinessPanel key={current.businessId} supabase={supabase} membership={current} appOrigin={appOrigin} pollMs={pollMs} />
+      {/* One business needs no picker. */}
+      {memberships.memberships.length > 1 && (
+        <div className="app-field app-picker">
+          <label htmlFor={pickerId}>Business</label>
+          <select id={pickerId} value={current.businessId} onChange={(event) => setSelected(event.target.value)}>
+            {memberships.memberships.map((m) => (
+              <option key={m.businessId} value={m.businessId}>
+                {m.businessName}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+      <BusinessPanel key={current.businessId} supabase={supabase} membership={current} appOrigin={appOrigin} sandboxUrl={sandboxUrl} pollMs={pollMs} />
     </>
   );
 }
 
-type CountState = { kind: 'loading' } | { kind: 'ready'; count: number } | { kind: 'error'; message: string };
+/** "1,234 customers: 1,200 from Jobber and 34 added in Blipp", so the two counts on screen add up. */
+export function customerBreakdown(customers: JobberStatus['customers']): string | null {
+  const { total, from_jobber: fromJobber } = customers;
+  if (fromJobber === 0) return null;
+  if (fromJobber >= total) return 'All of them came from Jobber.';
+  return `${formatNumber(fromJobber)} came from Jobber and ${formatNumber(total - fromJobber)} were added in Blipp; a Jobber sync never changes the ones added in Blipp.`;
+}
 
-function BusinessPanel({
-  supabase,
-  membership,
-  appOrigin,
-  pollMs,
-}: {
+interface BusinessPanelProps {
   supabase: AppSupabase;
   membership: Membership;
   appOrigin: string;
+  sandboxUrl: string | null;
   pollMs: number | undefined;
-}) {
-  const [customers, setCustomers] = useState<CountState>({ kind: 'loading' });
+}
+
+function BusinessPanel({ supabase, membership, appOrigin, sandboxUrl, pollMs }: BusinessPanelProps) {
+  // The counts come from the card's own status, so the header and the card always agree.
+  const [customers, setCustomers] = useState<JobberStatus['customers'] | null>(null);
   const { businessId } = membership;
-
-  const recount = useCallback(async () => {
-    const { count, error } = await supabase.from('customers').select('id', { count: 'exact', head: true }).eq('business_id', businessId);
-    if (error) setCustomers({ kind: 'error', message: error.message });
-    else setCustomers({ kind: 'ready', count: count ?? 0 });
-  }, [supabase, businessId]);
-
-  useEffect(() => {
-    void recount();
-  }, [recount]);
+  const breakdown = customers ? customerBreakdown(customers) : null;
+  const canConnect = membership.role === 'owner' || membership.role === 'admin';
+  const sandboxAccount = SANDBOX_ACCOUNT_FOR[businessId];
 
   return (
     <section className="app-business" aria-labelledby={`business-${businessId}`}>
       <header className="app-business-header">
         <h2 id={`business-${businessId}`}>{membership.businessName}</h2>
-        <p>
-          {customers.kind === 'ready'
-            ? `Customers: ${formatNumber(customers.count)}`
-            : customers.kind === 'loading'
-              ? 'Customers: …'
-              : `Customers: could not count (${customers.message})`}
-        </p>
+        <p>{customers ? `Customers: ${formatNumber(customers.total)}` : 'Customers: …'}</p>
+        {breakdown && <p className="app-hint">{breakdown}</p>}
         <p>Your role: {membership.role}</p>
       </header>
-      <JobberConnectionCard
-        supabase={supabase}
-        businessId={businessId}
-        role={membership.role}
-        appOrigin={appOrigin}
-        onChange={() => void recount()}
-        {...(pollMs === undefined ? {} : { pollMs })}
-      />
+      {sandboxUrl && canConnect && (
+        <p className="app-tip">
+          <strong>Demo:</strong> on the Jobber sandbox's page, pick{' '}
+          {sandboxAccount ? <strong>{sandboxAccount}</strong> : 'an account no other business has connected'} and choose{' '}
+          <em>Allow access</em>. A Jobber account belongs to one business at a time. The{' '}
+          <a href={`${sandboxUrl}/`} target="_blank" rel="noreferrer">
+            Jobber sandbox
+          </a>{' '}
+          shows its accounts and clients.
+        </p>
+      )}
+      <div className="app-cards">
+        <JobberConnectionCard
+          supabase={supabase}
+          businessId={businessId}
+          role={membership.role}
+          appOrigin={appOrigin}
+          onChange={(status) => setCustomers(status.customers)}
+          {...(pollMs === undefined ? {} : { pollMs })}
+        />
+      </div>
     </section>
   );
 }

@@ -46,7 +46,7 @@ export function makeStatus(overrides: StatusOverrides = {}): JobberStatus {
     customers: { total: 0, from_jobber: 0 },
     sync: {
       run_id: null, kind: null, state: 'never', processed: 0, total: null, synced: 0, errors: 0,
-      started_at: null, finished_at: null, error: null,
+      started_at: null, finished_at: null, error: null, created: 0, updated: 0, removed: 0, since: null,
     },
     webhooks: { last_event_at: null, pending: 0, failed: 0 },
   };
@@ -74,6 +74,7 @@ export function connectedStatus(overrides: StatusOverrides = {}): JobberStatus {
     sync: {
       run_id: '33333333-3333-4333-8333-333333333333', kind: 'full', state: 'succeeded', processed: 1200, total: 1200,
       synced: 1200, errors: 0, started_at: '2025-10-12T03:20:00.000Z', finished_at: '2025-10-12T03:27:49.112Z', error: null,
+      created: 1200, updated: 0, removed: 0, since: null,
     },
   });
   const { connection, customers, sync, webhooks, ...top } = overrides;
