@@ -172,6 +172,9 @@ export async function runTests(args: string[]): Promise<number> {
   };
   const referenceSchema = Deno.env.get("JOBBER_REFERENCE_SCHEMA");
   if (referenceSchema) baseEnv.JOBBER_REFERENCE_SCHEMA = referenceSchema;
+  // The browser tests' screenshots go here when set (the reports folder is deleted after a green run).
+  const screenshotDir = Deno.env.get("SCREENSHOT_DIR");
+  if (screenshotDir) baseEnv.SCREENSHOT_DIR = screenshotDir;
 
   let stack: RunningStack | null = null;
   let control: Deno.HttpServer | null = null;

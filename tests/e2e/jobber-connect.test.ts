@@ -1,7 +1,8 @@
 // The dashboard's Jobber card in a real browser: Debian's Chromium through the demo page, the Jobber
-// sandbox's consent page, jobber-callback and the dashboard's callback and claim pages.
-// Each test makes its own user, business and sandbox account (one Jobber account can only ever belong
-// to one business); one smoke test walks the README's demo path with the seeded owner.
+// sandbox's consent page, jobber-callback and the dashboard's callback page (which finishes the
+// connection through jobber-complete, SPEC §12) and claim page. Each test makes its own user,
+// business and sandbox account (one Jobber account can only ever belong to one business); one smoke
+// test walks the README's demo path with the seeded owner. Pages are scanned with axe as they go.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -24,6 +25,8 @@ import {
   type TestBusiness,
   type TestUser,
 } from '../support/browser';
+import { expectNoAxeViolations } from '../support/axe';
+import { sandbox as sandboxApi } from '../support/jobber_oauth';
 import { adminSql, DEMO, stack } from '../support/stack';
 
 const sql = adminSql();
@@ -74,11 +77,20 @@ async function connectedStatus(businessId: string): Promise<string | null> {
   return (await connectionRow(sql, businessId))?.connection_status ?? null;
 }
 
-/** Clicks "Connect Jobber", answers the consent page in the popup and waits for the popup to close. */
-async function connectInPopup(context: BrowserContext, page: Page, account: SandboxAccount, decision: 'Allow access' | 'Deny') {
+/**
+ * Clicks "Connect Jobber" (or `button`), answers the consent page in the popup and waits for the
+ * popup to close: the callback page in it finishes the connection and reports to this window.
+ */
+async function connectInPopup(
+  context: BrowserContext,
+  page: Page,
+  account: SandboxAccount,
+  decision: 'Allow access' | 'Deny',
+  button = 'Connect Jobber',
+) {
   const card = jobberCard(page);
   const popupOpened = context.waitForEvent('page');
-  await card.getByRole('button', { name: 'Connect Jobber' }).click();
+  await card.getByRole('button', { name: button }).click();
   const popup = await popupOpened;
   await visible(card.getByRole('paragraph').filter({ hasText: 'Waiting for Jobber…' }));
   await visible(card.getByRole('button', { name: 'Cancel' }));
@@ -103,10 +115,13 @@ describe('the Blipp dashboard with the Jobber card, in Chromium', () => {
     await visible(page.getByRole('heading', { level: 1, name: 'Blipp dashboard' }));
     await signIn(page, DEMO.owner.email);
     await visible(page.getByRole('heading', { level: 2, name: 'Brightside Cleaning', exact: true }));
-    expect(await page.getByLabel('Business').inputValue()).toBe(DEMO.businessA);
+    // The owner has one business: no picker.
+    expect(await page.getByLabel('Business').count()).toBe(0);
     const customers = await customerCount(sql, DEMO.businessA);
     await visible(page.getByText(`Customers: ${customers.toLocaleString('en-US')}`, { exact: true }));
     await visible(jobberCard(page));
+    // The stack runs the sandbox, so the page says which sandbox account belongs to this business.
+    await visible(page.getByText(/on the Jobber sandbox's page, pick Sparkle Cleaning Co\./));
   });
 
   it('lets the demo owner connect a Jobber account in a popup and disconnect it again (the README path)', async () => {
@@ -147,7 +162,7 @@ describe('the Blipp dashboard with the Jobber card, in Chromium', () => {
     await screenshot(card, 'connected-card.png');
   });
 
-  it('shows "Jobber access was not granted." when the owner denies access on the consent page', async () => {
+  it('shows "Jobber access was not granted." when the owner denies access, and "Try again" goes back to Jobber', async () => {
     const { owner, business, account } = await ownerWithBusiness();
     const { context, page } = await freshPage();
     await openDashboard(page, owner.email, business.name);
@@ -159,10 +174,12 @@ describe('the Blipp dashboard with the Jobber card, in Chromium', () => {
     await visible(card.getByRole('button', { name: 'Try again' }));
     expect(await card.getByText(/Connected to Jobber$/).count()).toBe(0);
     expect(await connectedStatus(business.id)).not.toBe('connected');
+    await expectNoAxeViolations(page, 'dashboard, card after a denied consent');
 
-    // "Try again" brings back the way in.
-    await card.getByRole('button', { name: 'Try again' }).click();
-    await visible(card.getByRole('button', { name: 'Connect Jobber' }));
+    // "Try again" reopens Jobber's consent page; allowing this time connects.
+    await connectInPopup(context, page, account, 'Allow access', 'Try again');
+    await expectConnectedCard(page, account);
+    expect(await connectedStatus(business.id)).toBe('connected');
   });
 
   it('falls back to this tab when the popup is blocked, and the callback page links back to a connected card', async () => {
@@ -180,6 +197,8 @@ describe('the Blipp dashboard with the Jobber card, in Chromium', () => {
 
     await page.waitForURL((url) => url.origin === stack.appOrigin && url.pathname === '/jobber/callback');
     await visible(page.getByRole('status').getByText(`Connected to ${account.name}`, { exact: true }));
+    await expectNoAxeViolations(page, 'callback page, connected');
+    await screenshot(page, 'callback-connected.png');
     await page.getByRole('link', { name: 'Back to Blipp' }).click();
 
     await page.waitForURL((url) => url.pathname === '/');
@@ -200,7 +219,9 @@ describe('the Blipp dashboard with the Jobber card, in Chromium', () => {
     const card = jobberCard(page);
     // The initial sync brings the account's three clients in as customers.
     await visible(page.getByText('Customers: 5', { exact: true }), 60_000);
-    await visible(card.getByText('Last sync: 3 customers, 0 errors'));
+    await visible(card.getByText('Last sync: 3 new customers'));
+    await visible(page.getByText('3 came from Jobber and 2 were added in Blipp; a Jobber sync never changes the ones added in Blipp.'));
+    await screenshot(page, 'dashboard-connected.png');
 
     // Cancel keeps the connection.
     await card.getByRole('button', { name: 'Disconnect' }).click();
@@ -237,10 +258,20 @@ describe('the Blipp dashboard with the Jobber card, in Chromium', () => {
     await page.waitForURL((url) => url.origin === stack.appOrigin && url.pathname === '/jobber/claim' && url.searchParams.has('claim'));
     await visible(page.getByRole('heading', { level: 1, name: 'Connect your Jobber account' }));
     expect(await connectionRow(sql, business.id)).toBeNull();
+    await expectNoAxeViolations(page, 'claim page, signed out');
 
     await signIn(page, owner.email);
+    // Before anything is attached: which Jobber account, when it was installed, and a warning.
+    const install = page.getByRole('region', { name: 'This link connects a Jobber account' });
+    await visible(install.getByText(account.name, { exact: true }));
+    await visible(install.getByText('just now'));
+    await visible(install.getByText(/Continue only if you just installed Blipp from Jobber yourself/));
+    await expectNoAxeViolations(page, 'claim page, install described');
+    await screenshot(page, 'claim-page.png');
+    expect(await connectionRow(sql, business.id)).toBeNull();
     await page.getByRole('button', { name: `Connect this Jobber account to ${business.name}` }).click();
     await visible(page.getByRole('status').getByText(`Connected ${account.name} to ${business.name}.`, { exact: true }));
+    await expectNoAxeViolations(page, 'claim page, connected');
     expect(await connectionRow(sql, business.id)).toEqual({
       connection_status: 'connected',
       account_id: account.id,
@@ -250,6 +281,84 @@ describe('the Blipp dashboard with the Jobber card, in Chromium', () => {
     await page.getByRole('link', { name: 'Back to Blipp' }).click();
     await visible(page.getByRole('heading', { level: 2, name: business.name, exact: true }));
     await expectConnectedCard(page, account);
+  });
+
+  it("never connects the Jobber account of someone who approves another user's consent link (SPEC §12)", async () => {
+    const mallory = await ownerWithBusiness();
+    const victor = await ownerWithBusiness();
+    // Mallory clicks Connect and, instead of finishing, sends the consent page's address to Victor.
+    const asMallory = await freshPage();
+    await openDashboard(asMallory.page, mallory.owner.email, mallory.business.name);
+    const popupOpened = asMallory.context.waitForEvent('page');
+    await jobberCard(asMallory.page).getByRole('button', { name: 'Connect Jobber' }).click();
+    const popup = await popupOpened;
+    await popup.waitForURL((url) => url.href.startsWith(stack.sandboxUrl));
+    const consentLink = popup.url();
+    await popup.close();
+
+    // Victor opens it in his own browser and approves his own Jobber account.
+    const before = await sandboxApi.counters();
+    const asVictor = await freshPage();
+    await asVictor.page.goto(consentLink);
+    await answerConsent(asVictor.page, victor.account.name, 'Allow access');
+    await asVictor.page.waitForURL((url) => url.origin === stack.appOrigin && url.pathname === '/jobber/callback');
+    await visible(asVictor.page.getByText('sign in as the person who clicked Connect Jobber in Blipp'));
+    await expectNoAxeViolations(asVictor.page, 'callback page, signed out, waiting for the person who started');
+    await screenshot(asVictor.page, 'callback-sign-in.png');
+    expect((await sandboxApi.counters()).tokenCalls.authorization_code).toBe(before.tokenCalls.authorization_code);
+    expect(await connectionRow(sql, mallory.business.id)).toBeNull();
+
+    // Signed in as himself, Victor is told it was someone else's; nothing is connected anywhere.
+    await signIn(asVictor.page, victor.owner.email);
+    await visible(asVictor.page.getByRole('alert').getByText(/started by someone else, for a business you are not part of\. Nothing was connected\./));
+    await expectNoAxeViolations(asVictor.page, "callback page, someone else's link");
+    await screenshot(asVictor.page, 'callback-not-yours.png');
+    expect((await sandboxApi.counters()).tokenCalls.authorization_code).toBe(before.tokenCalls.authorization_code);
+    expect(await connectionRow(sql, mallory.business.id)).toBeNull();
+    expect(await connectionRow(sql, victor.business.id)).toBeNull();
+    expect((await sandboxApi.state()).accounts.find((a) => a.id === victor.account.id)?.connected).toBe(false);
+  });
+
+  it('shows the owner of another business which Jobber account a forwarded claim link attaches, and attaches nothing by itself', async () => {
+    const mallory = await ownerWithBusiness();
+    const victor = await ownerWithBusiness();
+    const asMallory = await freshPage();
+    await asMallory.page.goto(stack.sandboxUrl);
+    await asMallory.page.getByRole('region', { name: mallory.account.name, exact: true })
+      .getByRole('button', { name: `Install from Marketplace: ${mallory.account.name}` })
+      .click();
+    await answerConsent(asMallory.page, mallory.account.name, 'Allow access');
+    await asMallory.page.waitForURL((url) => url.pathname === '/jobber/claim' && url.searchParams.has('claim'));
+    const claimLink = asMallory.page.url();
+
+    const asVictor = await freshPage();
+    await asVictor.page.goto(claimLink);
+    await signIn(asVictor.page, victor.owner.email);
+    const install = asVictor.page.getByRole('region', { name: 'This link connects a Jobber account' });
+    await visible(install.getByText(mallory.account.name, { exact: true }));
+    await visible(install.getByText(/if someone sent you this link, close this page\./));
+    await visible(asVictor.page.getByRole('button', { name: `Connect this Jobber account to ${victor.business.name}` }));
+    expect(await connectionRow(sql, victor.business.id)).toBeNull();
+    const [pending] = await sql<{ n: number }[]>`
+      select count(*)::int as n from private.jobber_pending_installs where account_id = ${mallory.account.id}`;
+    expect(pending!.n).toBe(1);
+  });
+
+  it("never shows text from the callback page's address, whatever code and message it carries", async () => {
+    const { page } = await freshPage();
+    const forged = encodeURIComponent('Your Blipp account is suspended. Call 555-0100');
+    await page.goto(`/jobber/callback?result=error&code=account_suspended&message=${forged}`);
+    await visible(page.getByRole('alert').getByText('Jobber could not be connected. Start again from Blipp.', { exact: true }));
+    expect(await page.locator('body').textContent()).not.toMatch(/555-0100|suspended/);
+    await expectNoAxeViolations(page, 'callback page, unknown error code');
+    await screenshot(page, 'callback-unknown-code.png');
+
+    await page.goto(`/jobber/callback?result=error&code=access_denied&message=${forged}`);
+    await visible(page.getByRole('alert').getByText('Jobber access was not granted.', { exact: true }));
+    expect(await page.locator('body').textContent()).not.toMatch(/555-0100|suspended/);
+    await page.goto(`/jobber/callback?result=connected&account=${forged}`);
+    await visible(page.getByRole('alert').getByText('Jobber sent an unexpected response.', { exact: true }));
+    expect(await page.locator('body').textContent()).not.toMatch(/555-0100|suspended/);
   });
 
   it('shows a member the Jobber status but no button to connect or disconnect', async () => {

@@ -53,8 +53,9 @@ export async function visible(locator: Locator, timeout?: number): Promise<void>
   await locator.waitFor({ state: 'visible', ...(timeout === undefined ? {} : { timeout }) });
 }
 
+/** Saves a screenshot to SCREENSHOT_DIR when set (kept), else to the run's reports folder. */
 export async function screenshot(page: Page | Locator, name: string): Promise<void> {
-  const dir = process.env.TEST_OUTPUT_DIR;
+  const dir = process.env.SCREENSHOT_DIR ?? process.env.TEST_OUTPUT_DIR;
   if (!dir) return;
   await mkdir(dir, { recursive: true });
   await page.screenshot({ path: join(dir, name) });
@@ -143,8 +144,10 @@ export async function connectionRow(sql: Sql, businessId: string): Promise<Conne
   return rows[0] ?? null;
 }
 
+/** The business's customers as the dashboard counts them: those removed in Jobber are history, not customers. */
 export async function customerCount(sql: Sql, businessId: string): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from public.customers where business_id = ${businessId}`;
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from public.customers where business_id = ${businessId} and status <> 'removed'`;
   return row?.n ?? 0;
 }
 
