@@ -3,7 +3,8 @@
 import { join } from "node:path";
 import { readSettings, REPO_ROOT, SettingsError } from "./settings.ts";
 import { applyMigrations, startStack, StackError, storeWorkerSecrets } from "./stack.ts";
-import { clusterFor, ensureCluster, isRunning, psqlFile, start as startPostgres, stop as stopPostgres } from "./postgres.ts";
+import { ensureCluster, isRunning, psqlFile, start as startPostgres, stop as stopPostgres } from "./postgres.ts";
+import { locateCluster } from "./cluster_home.ts";
 import { runTests } from "./test_runner.ts";
 import { runBenchmarks } from "./bench.ts";
 import { apiKeys } from "./jwt.ts";
@@ -12,8 +13,29 @@ const log = (line: string) => console.log(line);
 
 async function start() {
   const settings = readSettings(Deno.env.toObject());
+  // Listening from the first moment: Ctrl-C or SIGTERM while still starting must stop what has
+  // been started (Postgres runs detached and would otherwise keep its port), not just exit.
+  const stopping = new AbortController();
+  const onSignal = () => {
+    if (stopping.signal.aborted) return;
+    log("stopping...");
+    stopping.abort(new DOMException("Stopped by a signal", "AbortError"));
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+
   await Deno.mkdir(settings.dataDir, { recursive: true });
-  const stack = await startStack(settings, log);
+  let stack;
+  try {
+    stack = await startStack(settings, log, stopping.signal);
+  } catch (error) {
+    // startStack has already stopped whatever it had started.
+    if (stopping.signal.aborted) {
+      log("stopped");
+      return;
+    }
+    throw error;
+  }
   const { info } = stack;
   const lines = [
     "",
@@ -40,12 +62,9 @@ async function start() {
   ];
   for (const line of lines) log(line);
 
-  await new Promise<void>((resolve) => {
-    const onSignal = () => resolve();
-    Deno.addSignalListener("SIGINT", onSignal);
-    Deno.addSignalListener("SIGTERM", onSignal);
-  });
-  log("stopping...");
+  if (!stopping.signal.aborted) {
+    await new Promise<void>((resolve) => stopping.signal.addEventListener("abort", () => resolve(), { once: true }));
+  }
   await stack.stop();
   log("stopped");
 }
@@ -54,7 +73,7 @@ async function reset() {
   const settings = readSettings(Deno.env.toObject());
   await Deno.mkdir(settings.dataDir, { recursive: true });
   await Deno.chmod(settings.dataDir, 0o755);
-  const cluster = clusterFor(settings.dataDir, settings.ports.db);
+  const cluster = await locateCluster(settings.dataDir, settings.ports.db, log);
   await ensureCluster(cluster, log);
   const wasRunning = await isRunning(cluster);
   await startPostgres(cluster);

@@ -19,9 +19,11 @@ export function freePort(): number {
   return port;
 }
 
-export async function waitForPort(port: number, what: string, timeoutMs = 30_000): Promise<void> {
+/** Waits until something listens on `port`; gives up at `timeoutMs`, or at once when `signal` aborts. */
+export async function waitForPort(port: number, what: string, timeoutMs = 30_000, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     try {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port });
       conn.close();

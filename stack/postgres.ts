@@ -1,12 +1,13 @@
 // The local Postgres 15 cluster: created with initdb as the `postgres` OS user (Postgres refuses
 // to run as root), with the bootstrap superuser `supabase_admin` owning the Supabase-compatibility
-// SQL, so `postgres` is an ordinary role exactly as on a hosted project.
+// SQL, so `postgres` is an ordinary role exactly as on a hosted project. Where its files live when
+// the checkout is out of the postgres user's reach is cluster_home.ts's concern.
 import { join } from "node:path";
-import { run } from "./processes.ts";
+import { run, type RunOptions } from "./processes.ts";
 
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 const COMPAT_DIR = new URL("./compat/", import.meta.url);
-const READY_MARKER = ".blipp-ready";
+export const READY_MARKER = ".blipp-ready";
 
 export interface Cluster {
   dataDir: string;
@@ -18,11 +19,26 @@ export interface Cluster {
   url: string;
 }
 
-const isRoot = () => Deno.uid() === 0;
+export const isRoot = () => Deno.uid() === 0;
 
 /** Runs a Postgres server binary as the `postgres` OS user when we are root. */
 function asPostgresUser(binary: string, args: string[]): [string, string[]] {
   return isRoot() ? ["runuser", ["-u", "postgres", "--", join(PG_BIN, binary), ...args]] : [join(PG_BIN, binary), args];
+}
+
+/**
+ * As asPostgresUser, in a session of its own: a Ctrl-C at the terminal reaches the whole
+ * foreground process group, and a pg_ctl interrupted half-way through starting or stopping leaves
+ * a server nobody waits for. Detached, it finishes; the stack then stops the server in order.
+ */
+function detached([cmd, args]: [string, string[]]): [string, string[]] {
+  return ["setsid", ["--wait", cmd, ...args]];
+}
+
+/** Whether the `postgres` OS user can reach `dir` (search permission on it and every parent). */
+export async function postgresCanEnter(dir: string): Promise<boolean> {
+  if (!isRoot()) return true;
+  return (await run("runuser", ["-u", "postgres", "--", "test", "-x", dir], { cwd: "/" })).code === 0;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -45,8 +61,15 @@ export function clusterFor(dataRoot: string, port: number): Cluster {
   };
 }
 
-/** Creates the cluster unless a complete one exists; a half-made one (killed mid-initdb) is rebuilt. */
-export async function ensureCluster(cluster: Cluster, log: (line: string) => void): Promise<"created" | "reused"> {
+/**
+ * Creates the cluster unless a complete one exists; a half-made one (killed mid-initdb) is rebuilt.
+ * Aborting `signal` stops initdb at once and creates nothing more (the next start rebuilds).
+ */
+export async function ensureCluster(
+  cluster: Cluster,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<"created" | "reused"> {
   if (await exists(join(cluster.dataDir, READY_MARKER))) return "reused";
   if (await exists(cluster.dataDir)) {
     log(`postgres: ${cluster.dataDir} is incomplete (an earlier setup was interrupted); rebuilding it`);
@@ -59,7 +82,8 @@ export async function ensureCluster(cluster: Cluster, log: (line: string) => voi
   const [cmd, args] = asPostgresUser("initdb", [
     "-D", cluster.dataDir, "-U", "supabase_admin", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
   ]);
-  await mustRun(cmd, args, "initdb");
+  await mustRun(cmd, args, "initdb", undefined, signal);
+  signal?.throwIfAborted();
   await Deno.writeTextFile(
     join(cluster.dataDir, "postgresql.auto.conf"),
     [
@@ -80,6 +104,7 @@ export async function ensureCluster(cluster: Cluster, log: (line: string) => voi
   for await (const entry of [...Deno.readDirSync(COMPAT_DIR)].filter((e) => e.name.endsWith(".sql")).sort((a, b) =>
     a.name.localeCompare(b.name)
   )) {
+    signal?.throwIfAborted();
     await psqlFile(cluster.adminUrl, new URL(entry.name, COMPAT_DIR).pathname);
   }
   await Deno.writeTextFile(join(cluster.dataDir, READY_MARKER), new Date().toISOString());
@@ -93,22 +118,22 @@ export async function start(cluster: Cluster, extra: string[] = []): Promise<voi
   await Deno.writeTextFile(cluster.logPath, "", { append: true });
   if (isRoot()) await mustRun("chown", ["postgres:postgres", cluster.logPath]);
   const options = [`-p ${cluster.port}`, `-k ${cluster.dataDir}`, ...extra].join(" ");
-  const [cmd, args] = asPostgresUser("pg_ctl", [
+  const [cmd, args] = detached(asPostgresUser("pg_ctl", [
     "-D", cluster.dataDir, "-l", cluster.logPath, "-o", options, "-w", "-t", "60", "start",
-  ]);
+  ]));
   await mustRun(cmd, args, "pg_ctl start", cluster.logPath);
 }
 
 export async function stop(cluster: Cluster): Promise<void> {
   if (!(await isRunning(cluster))) return;
-  const [cmd, args] = asPostgresUser("pg_ctl", ["-D", cluster.dataDir, "-m", "fast", "-w", "-t", "60", "stop"]);
+  const [cmd, args] = detached(asPostgresUser("pg_ctl", ["-D", cluster.dataDir, "-m", "fast", "-w", "-t", "60", "stop"]));
   await mustRun(cmd, args, "pg_ctl stop");
 }
 
 export async function isRunning(cluster: Cluster): Promise<boolean> {
   if (!(await exists(join(cluster.dataDir, "postmaster.pid")))) return false;
   const [cmd, args] = asPostgresUser("pg_ctl", ["-D", cluster.dataDir, "status"]);
-  return (await run(cmd, args)).code === 0;
+  return (await run(cmd, args, { cwd: "/" })).code === 0;
 }
 
 export async function psqlFile(url: string, file: string): Promise<void> {
@@ -120,8 +145,11 @@ export async function psql(url: string, sql: string): Promise<string> {
   return out.trim();
 }
 
-async function mustRun(cmd: string, args: string[], what = cmd, logPath?: string): Promise<string> {
-  const result = await run(cmd, args, { env: { PGCONNECT_TIMEOUT: "10" } });
+async function mustRun(cmd: string, args: string[], what = cmd, logPath?: string, signal?: AbortSignal): Promise<string> {
+  // Run from "/": the postgres OS user may not be allowed into the caller's working directory.
+  const options: RunOptions = { env: { PGCONNECT_TIMEOUT: "10" }, cwd: "/" };
+  if (signal) options.signal = signal;
+  const result = await run(cmd, args, options);
   if (result.code !== 0) {
     let detail = (result.stderr || result.stdout).trim();
     if (logPath) {

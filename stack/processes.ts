@@ -60,12 +60,20 @@ export async function tail(path: string, lines = 20): Promise<string> {
   }
 }
 
+export interface RunOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Aborting kills the command (SIGTERM): for long steps that a stopping stack must not wait for. */
+  signal?: AbortSignal;
+}
+
 /** Runs a command to completion, capturing its output. */
-export async function run(cmd: string, args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}) {
+export async function run(cmd: string, args: string[], opts: RunOptions = {}) {
   const out = await new Deno.Command(cmd, {
     args,
     env: opts.env ?? {},
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
     stdin: "null",
   }).output();
   const decoder = new TextDecoder();

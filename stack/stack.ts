@@ -1,13 +1,15 @@
 // Starts and stops the whole local stack in dependency order: Postgres (+ compatibility SQL),
 // migrations and seed through the real Supabase CLI, PostgREST, the functions server, the Jobber
-// sandbox, the gateway, the pg_net worker and Vite. Everything started here is stopped by `stop()`.
+// sandbox, the gateway, the pg_net worker and Vite. Everything started here is stopped by `stop()`,
+// and a start that is aborted half-way (Ctrl-C, SIGTERM) stops what it had started before giving up.
 import postgres from "postgres";
 import { join } from "node:path";
 import { apiKeys } from "./jwt.ts";
 import { createAuthServer } from "./auth_server.ts";
 import { createGatewayHandler } from "./gateway.ts";
 import { startNetWorker } from "./net_worker.ts";
-import { clusterFor, ensureCluster, psql, start as startPostgres, stop as stopPostgres } from "./postgres.ts";
+import { ensureCluster, psql, start as startPostgres, stop as stopPostgres } from "./postgres.ts";
+import { locateCluster } from "./cluster_home.ts";
 import { run, spawnLogged, stopProcess, type Supervised, tail } from "./processes.ts";
 import { freePort, isPortFree, waitForPort } from "./ports.ts";
 import { PORT_VARIABLES, REPO_ROOT, type StackSettings } from "./settings.ts";
@@ -46,13 +48,16 @@ export interface RunningStack {
 
 export class StackError extends Error {}
 
-export async function applyMigrations(dbUrl: string, log: (line: string) => void): Promise<void> {
+export async function applyMigrations(dbUrl: string, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
   // The CLI records applied migrations (and the seed) in supabase_migrations, so a second start
-  // applies only what is new.
+  // applies only what is new. Aborted, it is killed: the migration in flight rolls back with its
+  // connection, and the next start applies it.
   const result = await run(join(BIN, "supabase"), ["db", "push", `--remote=${dbUrl}`, "--include-seed", "--yes"], {
     cwd: REPO_ROOT,
     env: { SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+    ...(signal ? { signal } : {}),
   });
+  signal?.throwIfAborted();
   const output = (result.stdout + result.stderr).trim();
   if (result.code !== 0) throw new StackError(`supabase db push failed:\n${output}`);
   for (const line of output.split("\n")) {
@@ -109,7 +114,15 @@ export async function setCronJobsActive(adminUrl: string, active: boolean): Prom
   }
 }
 
-export async function startStack(settings: StackSettings, log: (line: string) => void): Promise<RunningStack> {
+/**
+ * Starts everything. When `signal` aborts mid-way, whatever had been started is stopped (Postgres
+ * included) and the start rejects with the signal's reason.
+ */
+export async function startStack(
+  settings: StackSettings,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<RunningStack> {
   const { ports } = settings;
   const usesSandbox = settings.jobberApiBase === null;
   const usesMessagingSandbox = settings.messaging.twilio === null || settings.messaging.resend === null;
@@ -137,7 +150,8 @@ export async function startStack(settings: StackSettings, log: (line: string) =>
   const jobberApiBase = settings.jobberApiBase ?? sandboxUrl!;
   const messagingSandboxUrl = usesMessagingSandbox ? `http://127.0.0.1:${ports.messagingSandbox}` : null;
   const keys = await apiKeys(settings.jwtSecret, "supabase-local");
-  const cluster = clusterFor(settings.dataDir, ports.db);
+  const cluster = await locateCluster(settings.dataDir, ports.db, log);
+  const step = () => signal?.throwIfAborted();
 
   const children: Supervised[] = [];
   const cleanups: (() => Promise<void>)[] = [];
@@ -153,11 +167,15 @@ export async function startStack(settings: StackSettings, log: (line: string) =>
   };
 
   try {
-    const made = await ensureCluster(cluster, log);
+    step();
+    const made = await ensureCluster(cluster, log, signal);
     log(`postgres: ${made === "created" ? "created a new cluster" : "reusing the cluster"} in ${cluster.dataDir}`);
+    step();
     await startPostgres(cluster);
-    await applyMigrations(cluster.url, log);
+    step();
+    await applyMigrations(cluster.url, log, signal);
     await storeWorkerSecrets(cluster.adminUrl, supabaseUrl, keys.serviceRole);
+    step();
 
     const functionsEnv: Record<string, string> = {
       SUPABASE_URL: supabaseUrl,
@@ -303,11 +321,13 @@ export async function startStack(settings: StackSettings, log: (line: string) =>
     }
     await Promise.all(waits.map(async ([port, what, child]) => {
       try {
-        await waitForPort(port, what, 60_000);
+        await waitForPort(port, what, 60_000, signal);
       } catch (error) {
+        step();
         throw new StackError(`${(error as Error).message}. Last log lines:\n${child ? await tail(child.logPath) : ""}`);
       }
     }));
+    step();
     // PostgREST caches the schema; make sure it sees the migrations just applied.
     await psql(cluster.adminUrl, "notify pgrst, 'reload schema'");
 
