@@ -101,7 +101,6 @@ export interface FakeOptions {
   statuses?: Record<string, JobberStatus>;
   functions?: Record<string, FunctionHandler>;
   memberships?: FakeMembership[];
-  customerCounts?: Record<string, number>;
   signedInAs?: { id: string; email: string } | null;
 }
 
@@ -109,7 +108,7 @@ type Filter = { column: string; value: unknown };
 
 /**
  * A hand-written stand-in for the supabase-js client: only `functions.invoke`, `from(...)` reads with
- * `select` / `eq` / `maybeSingle` / count, and the `auth` calls the pages use.
+ * `select` / `eq` / `maybeSingle`, and the `auth` calls the pages use.
  */
 export function createFakeSupabase(options: FakeOptions = {}) {
   const statuses: Record<string, JobberStatus> = { ...(options.statuses ?? {}) };
@@ -121,7 +120,6 @@ export function createFakeSupabase(options: FakeOptions = {}) {
     ...(options.functions ?? {}),
   };
   const memberships = options.memberships ?? [];
-  const customerCounts = options.customerCounts ?? {};
 
   const invoke = vi.fn(async (name: string, invokeOptions?: { body?: unknown }) => {
     const handler = functions[name];
@@ -133,11 +131,10 @@ export function createFakeSupabase(options: FakeOptions = {}) {
 
   function query(table: string) {
     const filters: Filter[] = [];
-    let head = false;
     let selected = '*';
     const value = (column: string) => filters.find((f) => f.column === column)?.value;
 
-    function result(): { data: unknown; error: unknown; count?: number | null } {
+    function result(): { data: unknown; error: unknown } {
       switch (table) {
         case 'jobber_status': {
           const businessId = String(value('business_id'));
@@ -147,18 +144,13 @@ export function createFakeSupabase(options: FakeOptions = {}) {
         }
         case 'business_members':
           return { data: memberships.filter(() => value('user_id') === session?.user.id), error: null };
-        case 'customers': {
-          const count = customerCounts[String(value('business_id'))] ?? 0;
-          return { data: head ? null : [], count, error: null };
-        }
         default:
           return { data: null, error: { message: `relation "${table}" does not exist` } };
       }
     }
 
     const builder = {
-      select(columns?: string, opts?: { count?: string; head?: boolean }) {
-        head = opts?.head ?? false;
+      select(columns?: string, _opts?: { count?: string; head?: boolean }) {
         selected = columns ?? '*';
         return builder;
       },
