@@ -84,6 +84,10 @@ describe('accessibility of every page, in Chromium', () => {
     });
     await expectNoAxeViolations(page, 'landing page, signed out');
     await screenshot(page, 'landing.png');
+    // The tab shows Blipp's icon, not a 404.
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+    const served = await page.request.get(icon!);
+    expect([served.status(), served.headers()['content-type']]).toEqual([200, 'image/svg+xml']);
 
     // Keyboard: Email, Password, then Sign in, each with a visible ring.
     await page.getByLabel('Email').focus();
