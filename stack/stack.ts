@@ -303,6 +303,7 @@ export async function startStack(
         VITE_SUPABASE_ANON_KEY: keys.anon,
         ...(messagingSandboxUrl ? { VITE_MESSAGING_SANDBOX_URL: messagingSandboxUrl } : {}),
         ...(sandboxUrl ? { VITE_JOBBER_SANDBOX_URL: sandboxUrl } : {}),
+        VITE_CACHE_DIR: join(settings.dataDir, "vite"),
         WEB_PORT: String(ports.web),
         PATH: Deno.env.get("PATH") ?? "",
           DENO_NO_PACKAGE_JSON: "1",

@@ -16,8 +16,14 @@ function port(): number {
 
 const webRoot = decodeURIComponent(new URL('.', import.meta.url).pathname);
 
+// Each stack gives Vite a dependency cache of its own (in its data folder): `npm start`, `npm test`'s
+// private stack and a copied checkout whose node_modules is a symlink would otherwise share
+// node_modules/.vite, and one Vite rebuilding it under another leaves that one hanging.
+const cacheDir = env['VITE_CACHE_DIR'];
+
 export default defineConfig({
   root: webRoot,
+  ...(cacheDir ? { cacheDir } : {}),
   plugins: [react()],
   server: { host: '127.0.0.1', port: port(), strictPort: true },
   preview: { host: '127.0.0.1', port: port(), strictPort: true },
