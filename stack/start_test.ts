@@ -109,7 +109,13 @@ Deno.test({
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "blipp-start-" }); // mode 700, like mktemp -d
     const checkout = join(root, "checkout");
-    const ports = { DB_PORT: freePort(), GATEWAY_PORT: freePort(), SANDBOX_PORT: freePort(), WEB_PORT: freePort() };
+    const ports = {
+      DB_PORT: freePort(),
+      GATEWAY_PORT: freePort(),
+      SANDBOX_PORT: freePort(),
+      MESSAGING_SANDBOX_PORT: freePort(),
+      WEB_PORT: freePort(),
+    };
     let run: Run | null = null;
     try {
       assert.equal((await Deno.stat(root)).mode! & 0o777, 0o700);

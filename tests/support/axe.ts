@@ -2,8 +2,14 @@
 // as it is on screen. The other browser tests find buttons by role and name, which an invisible
 // button (white on white) still has; axe measures contrast, names, labels and structure, so a page
 // that passes here can be seen and used. Any violation fails the test, with what and where.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
+
+// The project's own axe-core (the one the messaging sandbox's scan injects too), so every page is
+// judged by the same rules whatever version @axe-core/playwright would bring.
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 // WCAG 2.1 A and AA, plus axe's best practices (landmarks, one main, one h1, heading order).
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
@@ -24,7 +30,7 @@ export const scans: AxeScan[] = [];
 export async function expectNoAxeViolations(page: Page, label: string): Promise<void> {
   // Let transitions and fonts settle, so contrast is measured on the final colours.
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
-  const results = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+  const results = await new AxeBuilder({ page, axeSource: AXE_SOURCE }).withTags(TAGS).analyze();
   scans.push({ label, passes: results.passes.length });
   if (results.violations.length === 0) return;
   const report = results.violations.map((v) => {
