@@ -99,23 +99,19 @@ begin
   delete from vault.secrets s where s.id = v_ticket.code_secret_id;
   update private.jobber_connect_tickets t set used_at = now(), code_secret_id = null where t.id = v_ticket.id;
 
-  -- The role checks raise (BJ001 / BJ002); catching them here keeps the burn above committed.
-  begin
-    perform private.jobber_assert_role(v_ticket.business_id, p_user_id, null);
-  exception when sqlstate 'BJ001' then
+  -- Answers, not errors: an error would roll back the burn above.
+  if not private.has_business_role(v_ticket.business_id, null, p_user_id) then
     return query select 'not_a_member'::text, v_ticket.business_id, v_ticket.user_id, null::text;
     return;
-  end;
+  end if;
   if p_user_id <> v_ticket.user_id then
     return query select 'not_initiator'::text, v_ticket.business_id, v_ticket.user_id, null::text;
     return;
   end if;
-  begin
-    perform private.jobber_assert_role(v_ticket.business_id, p_user_id, array['owner', 'admin']);
-  exception when sqlstate 'BJ002' then
+  if not private.has_business_role(v_ticket.business_id, array['owner', 'admin'], p_user_id) then
     return query select 'forbidden_role'::text, v_ticket.business_id, v_ticket.user_id, null::text;
     return;
-  end;
+  end if;
   if v_code is null then
     -- The code's secret vanished (purged by hand): nothing to exchange.
     return query select 'not_found'::text, v_ticket.business_id, v_ticket.user_id, null::text;

@@ -28,7 +28,7 @@ declare
   v_refresh text;
   v_run_id uuid;
 begin
-  perform private.jobber_assert_role(p_business_id, p_user_id, array['owner', 'admin']);
+  perform private.assert_business_role(p_business_id, p_user_id, array['owner', 'admin']);
   select p.* into v_pending from private.jobber_pending_installs p
   where p.claim_hash = p_claim_hash and p.expires_at > now()
   for update;

@@ -3,7 +3,7 @@
 // at most that many pending installs; every other caller lands on the page's "try again" result.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSql, stack } from '../support/stack';
-import { awayFromCronTick, cleanup } from '../support/jobber_fixtures';
+import { awayFromMinuteBoundary, cleanup } from '../support/jobber_fixtures';
 import { sandbox } from '../support/jobber_oauth';
 
 const sql = adminSql();
@@ -38,7 +38,7 @@ describe('a flood of anonymous Marketplace callbacks', () => {
       codes.push(await sandbox.marketplaceCode(account.id));
     }
     // One-minute windows: start well inside one, with every allowance full.
-    await awayFromCronTick(20);
+    await awayFromMinuteBoundary(20);
     await sql`delete from private.jobber_install_attempts`;
     const before = await sandbox.counters();
 
@@ -77,7 +77,7 @@ describe('a flood of anonymous Marketplace callbacks', () => {
       accountIds.push(account.id);
       codes.push(await sandbox.marketplaceCode(account.id));
     }
-    await awayFromCronTick(20);
+    await awayFromMinuteBoundary(20);
     await sql`delete from private.jobber_install_attempts`;
     const callback = (code: string, headers: Record<string, string> = {}) =>
       fetch(`${stack.supabaseUrl}/functions/v1/jobber-callback?code=${encodeURIComponent(code)}`, { redirect: 'manual', headers })
