@@ -142,10 +142,11 @@ describe('accessibility of every page, in Chromium', () => {
       refreshToken: 'made-up-refresh',
       expiresAt: new Date(Date.now() + 6 * 3600_000),
     });
-    // A run that stays "running": its lease belongs to nobody who will come back for hours.
-    await sql`insert into public.jobber_sync_runs (business_id, kind, trigger, state, processed, total, created, started_at,
-                lease_owner, lease_expires_at, heartbeat_at)
-              values (${b.id}, 'full', 'connect', 'running', 40, 120, 40, now(), 'a11y-held', now() + interval '3 hours', now())`;
+    // A run that stays "running": held under a worker lease that stays live for hours, so no
+    // worker takes it over while the page is looked at.
+    const [lease] = await sql<{ owner: string }[]>`select private.worker_lease_take('continue_syncs', 3 * 3600 * 1000) as owner`;
+    await sql`insert into public.jobber_sync_runs (business_id, kind, trigger, state, processed, total, created, started_at, lease_owner)
+              values (${b.id}, 'full', 'connect', 'running', 40, 120, 40, now(), ${lease!.owner})`;
     await sql`insert into public.customers (business_id, source, full_name) values (${b.id}, 'manual', 'Typed In')`;
     const { page } = await freshPage();
     await openDashboard(page, owner.email, b.name);
@@ -154,7 +155,8 @@ describe('accessibility of every page, in Chromium', () => {
     await expectNoAxeViolations(page, 'dashboard, card syncing');
 
     await sql`update public.jobber_sync_runs set state = 'succeeded', finished_at = now(), lease_owner = null,
-                lease_expires_at = null, processed = 120, created = 118, updated = 2 where business_id = ${b.id}`;
+                processed = 120, created = 118, updated = 2 where business_id = ${b.id}`;
+    await sql`select private.worker_lease_end(${lease!.owner})`;
     await sql`update public.integrations_jobber set last_customer_sync_at = now() where business_id = ${b.id}`;
     await page.reload();
     await visible(card.getByText('Last sync: 118 new customers, 2 updated'));

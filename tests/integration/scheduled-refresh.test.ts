@@ -79,7 +79,7 @@ describe('scheduled token refresh through pg_cron and pg_net', () => {
     created.userIds.push(t.user.id);
     const client = await signIn(t.user.email);
     const account = await sandbox.createAccount('Cron Tick Jobber');
-    expect((await connectThroughSandbox(client, t.businessId, account.id)).landing.searchParams.get('result')).toBe('connected');
+    expect((await connectThroughSandbox(client, t.businessId, account.id)).outcome).toBe('connected');
     await waitForSyncToSettle(sql, t.businessId);
     const old = await storedTokens(sql, t.businessId);
     await sql`update public.integrations_jobber set token_expires_at = now() + interval '5 minutes' where business_id = ${t.businessId}`;

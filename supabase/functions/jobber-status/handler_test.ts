@@ -156,6 +156,10 @@ dbTest("jobber-status answers the jobber_status view's status column byte for by
     started_at: JSON.parse(answered).sync.started_at,
     finished_at: null,
     error: null,
+    created: 280,
+    updated: 0,
+    removed: 0,
+    since: null,
   });
 });
 
