@@ -286,7 +286,7 @@ export async function startStack(
     const netSql = postgres(cluster.adminUrl, { max: 4, onnotice: () => {} });
     cleanups.push(() => netSql.end({ timeout: 2 }));
     const netLog = await Deno.open(join(logDir, "net-worker.log"), { create: true, append: true, write: true });
-    cleanups.push(async () => netLog.close());
+    cleanups.push(() => Promise.resolve(netLog.close()));
     const encoder = new TextEncoder();
     const netWorker = await startNetWorker(netSql, (line) => netLog.writeSync(encoder.encode(line + "\n")));
     cleanups.push(() => netWorker.stop());

@@ -84,10 +84,14 @@ const layers: Layer[] = [
     name: "typecheck",
     needsStack: false,
     async run(env) {
-      const deno = await exec(join(BIN, "deno"), ["check", "--quiet", "supabase/functions", "stack"], env);
-      const tsc = await exec(join(BIN, "tsc"), ["-p", "tsconfig.json", "--noEmit"], env);
-      const failed = (deno.code !== 0 ? 1 : 0) + (tsc.code !== 0 ? 1 : 0);
-      return { layer: "typecheck", passed: 2 - failed, failed, skipped: 0 };
+      // Type errors and lint findings (deno.json's recommended rules) both fail the layer.
+      const checks = [
+        await exec(join(BIN, "deno"), ["check", "--quiet", "supabase/functions", "stack"], env),
+        await exec(join(BIN, "deno"), ["lint", "--quiet", "supabase/functions", "stack"], env),
+        await exec(join(BIN, "tsc"), ["-p", "tsconfig.json", "--noEmit"], env),
+      ];
+      const failed = checks.filter((c) => c.code !== 0).length;
+      return { layer: "typecheck", passed: checks.length - failed, failed, skipped: 0 };
     },
   },
   {
