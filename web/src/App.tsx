@@ -3,6 +3,7 @@ import { getSupabase } from './lib/supabase';
 import { DemoPage } from './pages/DemoPage';
 import { JobberCallbackPage } from './pages/JobberCallbackPage';
 import { JobberClaimPage } from './pages/JobberClaimPage';
+import { UnsubscribePage } from './pages/UnsubscribePage';
 
 export function ConfigErrorPage({ message }: { message: string }) {
   return (
@@ -15,7 +16,7 @@ export function ConfigErrorPage({ message }: { message: string }) {
   );
 }
 
-/** Routing by path: the dashboard demo, the OAuth callback page and the Marketplace claim screen. */
+/** Routing by path: the dashboard demo, the OAuth callback page, the Marketplace claim screen and the unsubscribe page. */
 export function App({ config, pathname, origin }: { config: ConfigResult; pathname: string; origin: string }) {
   const path = pathname.replace(/\/+$/, '') || '/';
   // The callback page shows errors and hands claims on even without Supabase settings; only
@@ -24,6 +25,8 @@ export function App({ config, pathname, origin }: { config: ConfigResult; pathna
     return <JobberCallbackPage appOrigin={config.ok ? config.config.appOrigin : origin} supabase={config.ok ? getSupabase(config.config) : null} />;
   }
   if (!config.ok) return <ConfigErrorPage message={config.message} />;
+  // A customer's page, reached from a review email: no sign-in, no Supabase client.
+  if (path === '/unsubscribe') return <UnsubscribePage functionsUrl={`${config.config.supabaseUrl}/functions/v1`} />;
   const supabase = getSupabase(config.config);
   switch (path) {
     case '/':
