@@ -16,21 +16,27 @@ alter table private.provider_webhook_receipts enable row level security;
 -- No policies and no grants: only the security definer functions of the webhooks touch it.
 revoke all on private.provider_webhook_receipts from public, anon, authenticated;
 
--- Records a delivery; false when it was handled before (then the caller changes nothing).
+-- Records a delivery; false when it was handled before (then the caller changes nothing). Expired
+-- receipts are forgotten here, a few at a time as new ones arrive, skipping any another delivery is
+-- deleting right now, so no delivery waits on another and no scheduled job is needed.
 create function private.review_webhook_first_receipt(p_provider text, p_receipt_id text) returns boolean
 language plpgsql volatile security definer set search_path = ''
 as $$
+declare
+  v_inserted integer;
 begin
+  delete from private.provider_webhook_receipts r
+  where (r.provider, r.receipt_id) in (
+    select x.provider, x.receipt_id from private.provider_webhook_receipts x
+    where x.received_at < now() - interval '3 days'
+    limit 20
+    for update skip locked
+  );
   insert into private.provider_webhook_receipts (provider, receipt_id) values (p_provider, p_receipt_id)
   on conflict (provider, receipt_id) do nothing;
-  return found;
+  get diagnostics v_inserted = row_count;
+  return v_inserted > 0;
 end
 $$;
 
 call private.restrict_to_service_role('review\_webhook\_%');
-
-select cron.schedule(
-  'provider-webhook-receipts-purge',
-  '17 3 * * *',
-  $$delete from private.provider_webhook_receipts where received_at < now() - interval '3 days'$$
-);

@@ -5,7 +5,7 @@
 -- moment after answering the create, Resend posts email.sent at once, and a slow or crashed worker
 -- records the id later still. Dropping such a report would leave the message "queued" for ever, so
 -- a report for an id nobody has recorded yet is parked here and applied the moment the id is
--- recorded. An id never recorded (another application on the same provider account) is purged
+-- recorded. An id never recorded (another application on the same provider account) is forgotten
 -- after two days.
 create table private.review_message_early_reports (
   provider text not null check (provider in ('twilio', 'resend')),
@@ -62,6 +62,14 @@ begin
   where m.provider = p_provider and m.provider_message_id = p_provider_message_id;
 
   if v_message_id is null then
+    -- Parked reports whose id was never recorded are forgotten a few at a time (see above).
+    delete from private.review_message_early_reports e
+    where (e.provider, e.provider_message_id, e.status) in (
+      select x.provider, x.provider_message_id, x.status from private.review_message_early_reports x
+      where x.received_at < now() - interval '2 days'
+      limit 20
+      for update skip locked
+    );
     insert into private.review_message_early_reports (provider, provider_message_id, status, reported_at, error_code,
                                                        error_message, contact_effect, effect_source)
     values (p_provider, p_provider_message_id, p_status, coalesce(p_at, now()), p_error_code, left(p_error_message, 1000),
@@ -114,9 +122,3 @@ create trigger apply_early_reports after update of provider_message_id on public
 call private.restrict_to_service_role('review\_message\_report');
 call private.restrict_to_service_role('review\_lock\_provider\_message');
 revoke all on function private.review_apply_early_reports() from public, anon, authenticated;
-
-select cron.schedule(
-  'review-early-reports-purge',
-  '27 3 * * *',
-  $$delete from private.review_message_early_reports where received_at < now() - interval '2 days'$$
-);

@@ -3,7 +3,7 @@
 -- sender recorded the provider's id waits and is applied then; unknown ids change nothing; what a
 -- report says about the contact (landline, bounce, complaint) reaches that business's customers only.
 begin;
-select plan(39);
+select plan(43);
 
 select tests.create_review_fixture();
 do $$
@@ -40,12 +40,11 @@ select is(has_function_privilege('authenticated',
 select is(has_function_privilege('authenticated', 'private.review_contact_effect(uuid,text,text)', 'execute'), false,
   'signed-in users cannot mark contacts');
 
-select set_eq(
+select is_empty(
   $$select p.oid::regprocedure::text from pg_proc p
-     where p.pronamespace = 'private'::regnamespace
+     where p.pronamespace = 'private'::regnamespace and p.proname like 'review\_%'
        and (has_function_privilege('authenticated', p.oid, 'execute') or has_function_privilege('anon', p.oid, 'execute'))$$,
-  array['private.has_business_role(uuid,text[])'],
-  'of the private functions, API roles may call only the membership helper (every webhook function is service-role only)');
+  'no private review_ function (the webhooks'' among them) can be called by API roles');
 
 set local role service_role;
 
@@ -164,6 +163,24 @@ select results_eq(
   $$values ('+12125550104'::text, 'sms_stop'::text)$$,
   'as an sms_stop opt-out');
 select is(private.review_contact_effect(tests.id('erin0'), 'opted_out'), 0, 'recording it again changes nothing');
+
+-- Bookkeeping is forgotten as new deliveries arrive: receipts after three days, parked reports after two
+reset role;
+insert into private.provider_webhook_receipts (provider, receipt_id, received_at)
+values ('resend', 'msg_expired', now() - interval '4 days'), ('resend', 'msg_recent', now() - interval '1 day');
+insert into private.review_message_early_reports (provider, provider_message_id, status, reported_at, received_at)
+values ('twilio', 'SMexpired', 'sent', now() - interval '3 days', now() - interval '3 days');
+set local role service_role;
+select is(private.review_email_event('msg_new', 'em-mia0', 'delivered'), 'unchanged', 'a new delivery is handled');
+select is(private.review_message_report('twilio', 'SMnobody', 'sent'), 'parked', 'a new early report is parked');
+reset role;
+select results_eq(
+  $$select receipt_id from private.provider_webhook_receipts where receipt_id in ('msg_expired', 'msg_recent', 'msg_new') order by 1$$,
+  $$values ('msg_new'::text), ('msg_recent')$$,
+  'receipts older than three days are gone; younger ones stay, so a retry within them is still a duplicate');
+select is((select count(*)::int from private.review_message_early_reports where provider_message_id = 'SMexpired'), 0,
+  'a report parked for an id nobody recorded in two days is gone');
+set local role service_role;
 
 -- Bad input
 select throws_ok($$select private.review_contact_effect(tests.id('erin0'), 'lost')$$, '22023',
