@@ -43,6 +43,8 @@ export const invalidRequest = (message: string) => new AppError("invalid_request
 export const unauthenticated = (
   message = "Sign in again: the access token is missing, expired or invalid.",
 ) => new AppError("unauthenticated", message);
+export const invalidSignature = (message = "The webhook signature is missing or does not match.") =>
+  new AppError("invalid_signature", message);
 /** Same answer for "no such business" and "not a member", so business ids cannot be probed. */
 export const notAMember = (
   message = "You are not a member of this business, or it does not exist.",

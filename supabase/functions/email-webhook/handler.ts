@@ -24,7 +24,7 @@ type EventOutcome = "duplicate" | "ignored" | "moved" | "unchanged" | "parked";
 export function createHandler(rt: Runtime) {
   const logger = rt.logger("email-webhook");
   const verifier = rt.messaging.resend ? resendVerifier(rt.messaging.resend.webhookSecret) : null;
-  return serveFunction({ name: "email-webhook", appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
+  return serveFunction({ appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
     const bytes = await readBodyBytes(req, MAX_BODY_BYTES);
     if (verifier === null) {
       throw invalidSignature("Email is not configured here, so no Resend signature can be verified.");

@@ -11,7 +11,7 @@ import { INVALID_LINK, tokenFrom, unsubscribeSubject } from "../_shared/messagin
 export function createHandler(rt: Runtime) {
   const logger = rt.logger("review-unsubscribe-info");
   return serveFunction(
-    { name: "review-unsubscribe-info", appOrigin: rt.config.appOrigin, methods: ["GET"], logger },
+    { appOrigin: rt.config.appOrigin, methods: ["GET"], logger },
     async (req) => {
       const token = tokenFrom(req.url);
       if (token === null) throw notFound(INVALID_LINK);

@@ -36,7 +36,7 @@ export function createHandler(rt: Runtime) {
   const logger = rt.logger("review-unsubscribe");
   const page = new URL("/unsubscribe", rt.config.appOrigin);
   return serveFunction(
-    { name: "review-unsubscribe", appOrigin: rt.config.appOrigin, methods: ["GET", "POST"], logger },
+    { appOrigin: rt.config.appOrigin, methods: ["GET", "POST"], logger },
     async (req, ctx) => {
       const token = tokenFrom(req.url);
       if (req.method === "GET") {

@@ -38,7 +38,7 @@ function twiml(): Response {
 
 export function createHandler(rt: Runtime) {
   const logger = rt.logger("sms-webhook");
-  return serveFunction({ name: "sms-webhook", appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
+  return serveFunction({ appOrigin: rt.config.appOrigin, methods: ["POST"], logger }, async (req, ctx) => {
     const twilio = rt.messaging.twilio;
     const bytes = await readBodyBytes(req, MAX_BODY_BYTES);
     if (twilio === null) {
