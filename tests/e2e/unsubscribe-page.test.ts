@@ -1,17 +1,14 @@
 // The unsubscribe flow in a real browser, as a customer meets it: the email's link (review-unsubscribe,
 // GET) lands on the dashboard's page, which names the business and offers one button; pressing it
 // opts the address out, coming back says so, and a forged link is called not valid. The page passes
-// axe-core in each of those states.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// the project's axe-core scan (tests/support/axe.ts) in each of those states.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup } from '../support/jobber_fixtures';
 import { askedCustomer, markSent, optOuts, reviewBusiness } from '../support/review_fixtures';
+import { expectNoAxeViolations } from '../support/axe';
 import { launchBrowser, newContext, screenshot } from '../support/browser';
 import { adminSql, stack } from '../support/stack';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const admin = adminSql();
 const created = { businessIds: [] as string[], userIds: [] as string[] };
@@ -38,14 +35,6 @@ afterAll(async () => {
   await admin.end();
 });
 
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as {
-    violations: { id: string; help: string; nodes: unknown[] }[];
-  };
-  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
-}
-
 async function openLink(link: string): Promise<Page> {
   const context = await newContext(browser);
   const page = await context.newPage();
@@ -61,7 +50,7 @@ describe('the unsubscribe page', () => {
     await page.getByText('Brightside Cleaning', { exact: true }).waitFor();
     expect(await page.getByRole('button').allTextContents()).toEqual(['Unsubscribe']);
     expect(await page.content()).not.toContain(address);
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page, 'unsubscribe page, the button offered');
     await screenshot(page, 'unsubscribe-page.png');
     expect(await optOuts(admin, businessId)).toEqual([]);
     await page.context().close();
@@ -74,7 +63,7 @@ describe('the unsubscribe page', () => {
     await status.getByText('You are unsubscribed.').waitFor();
     expect(await status.textContent()).toContain('Brightside Cleaning will not ask you for a review again.');
     expect(await optOuts(admin, businessId)).toEqual([{ channel: 'email', address, source: 'email_unsubscribe' }]);
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page, 'unsubscribe page, unsubscribed');
 
     await page.reload();
     await page.getByRole('status').getByText('You are already unsubscribed.').waitFor();
@@ -88,7 +77,7 @@ describe('the unsubscribe page', () => {
     const page = await openLink(`${stack.supabaseUrl}/functions/v1/review-unsubscribe?t=${forged}`);
     await page.getByRole('alert').getByText('This unsubscribe link is not valid.').waitFor();
     expect(await page.getByRole('button').count()).toBe(0);
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page, 'unsubscribe page, link not valid');
     await page.goto(`${stack.appOrigin}/unsubscribe?t=${encodeURIComponent('<b>Evil Corp</b>')}`);
     await page.getByRole('alert').getByText('This unsubscribe link is not valid.').waitFor();
     expect(await page.locator('main').textContent()).not.toContain('Evil');
