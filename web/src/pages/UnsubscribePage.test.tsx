@@ -105,7 +105,7 @@ describe('App', () => {
     const fetchSpy = vi.spyOn(globalThis, 'fetch').mockResolvedValue(json(404, {}));
     render(
       <App
-        config={{ ok: true, config: { supabaseUrl: 'https://project.example.test', supabaseAnonKey: 'anon', appOrigin: 'http://localhost:5173' } }}
+        config={{ ok: true, config: { supabaseUrl: 'https://project.example.test', supabaseAnonKey: 'anon', appOrigin: 'http://localhost:5173', jobberSandboxUrl: null } }}
         pathname="/unsubscribe"
         origin="http://localhost:5173"
       />,
