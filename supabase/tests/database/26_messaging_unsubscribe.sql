@@ -31,6 +31,8 @@ begin
 end
 $$;
 create function pg_temp.token(name text) returns text language sql as $$ select current_setting('fixture.token_' || name) $$;
+-- Functions are not executable by default (PUBLIC has no EXECUTE): the helper is called as service_role.
+grant execute on function pg_temp.token(text) to service_role;
 
 select is(has_function_privilege('authenticated', 'private.review_unsubscribe(text)', 'execute'), false,
   'signed-in users cannot unsubscribe anyone through SQL');

@@ -25,6 +25,8 @@ create function pg_temp.sync(phone text, email text, updated_at text) returns te
     'external_id', 'client-zoe', 'full_name', 'Zoe Zed', 'email', email, 'phone', phone, 'address', '1 Main St',
     'status', 'active', 'email_usable', true, 'phone_usable', true, 'remote_updated_at', updated_at)), now())
 $$;
+-- Functions are not executable by default (PUBLIC has no EXECUTE): the helper runs as service_role, as the sync does.
+grant execute on function pg_temp.sync(text, text, text) to service_role;
 
 set local role service_role;
 select is(pg_temp.sync('+12125550190', 'ZOE@example.com', '2030-01-01T00:00:00Z'), 'updated=1',
