@@ -36,6 +36,34 @@ export interface MessagingConfig {
   readonly smsWebhookUrl: string;
   /** The RFC 8058 one-click target carried in List-Unsubscribe. */
   readonly reviewUnsubscribeUrl: string;
+  /**
+   * The tracked review link's base; messages carry `<base>?t=<link token>`. REVIEW_LINK_BASE (a
+   * short custom domain that forwards to review-link, say), else `<PUBLIC_FUNCTIONS_URL>/review-link`.
+   */
+  readonly reviewLinkBase: string;
+}
+
+/** The link's base is part of every text's 320 characters; longer would crowd out the message. */
+export const REVIEW_LINK_BASE_MAX_LENGTH = 120;
+
+function reviewLinkBase(env: Env, publicFunctionsUrl: string): string {
+  const raw = value(env, "REVIEW_LINK_BASE");
+  if (raw === undefined) return `${publicFunctionsUrl}/review-link`;
+  const base = httpUrl("REVIEW_LINK_BASE", raw);
+  const url = new URL(base);
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(
+      "REVIEW_LINK_BASE",
+      `must be a plain URL with no query, fragment or credentials (the token is added as ?t=), got ${JSON.stringify(raw)}`,
+    );
+  }
+  if (base.length > REVIEW_LINK_BASE_MAX_LENGTH) {
+    throw new ConfigError(
+      "REVIEW_LINK_BASE",
+      `must be at most ${REVIEW_LINK_BASE_MAX_LENGTH} characters: every review text carries it, got ${base.length}`,
+    );
+  }
+  return base;
 }
 
 export const MESSAGING_DEFAULTS = {
@@ -184,6 +212,7 @@ export function loadMessagingConfig(env: Env, supabaseUrl: string): MessagingCon
     publicFunctionsUrl,
     smsWebhookUrl,
     reviewUnsubscribeUrl,
+    reviewLinkBase: reviewLinkBase(env, publicFunctionsUrl),
   });
 }
 

@@ -102,3 +102,22 @@ Deno.test("unsubscribe links carry the request's token as t", () => {
     "http://127.0.0.1:54321/functions/v1/review-unsubscribe?t=tok_ABC-123",
   );
 });
+
+Deno.test("the review link's base defaults to review-link beside the other functions; REVIEW_LINK_BASE replaces it", () => {
+  assert.equal(loadMessagingConfig({}, SUPABASE).reviewLinkBase, "http://127.0.0.1:54321/functions/v1/review-link");
+  assert.equal(
+    loadMessagingConfig({ PUBLIC_FUNCTIONS_URL: "https://proj.supabase.co/functions/v1" }, SUPABASE).reviewLinkBase,
+    "https://proj.supabase.co/functions/v1/review-link",
+  );
+  assert.equal(loadMessagingConfig({ REVIEW_LINK_BASE: "https://rv.example.com/r/" }, SUPABASE).reviewLinkBase, "https://rv.example.com/r");
+});
+
+Deno.test("REVIEW_LINK_BASE must be a short plain http(s) URL: the token is added to it in every text", () => {
+  assert.match(message(() => loadMessagingConfig({ REVIEW_LINK_BASE: "rv.example.com" }, SUPABASE)), /REVIEW_LINK_BASE must be an http\(s\) URL/);
+  assert.match(message(() => loadMessagingConfig({ REVIEW_LINK_BASE: "ftp://rv.example.com" }, SUPABASE)), /REVIEW_LINK_BASE must use http or https/);
+  assert.match(message(() => loadMessagingConfig({ REVIEW_LINK_BASE: "https://rv.example.com/r?x=1" }, SUPABASE)), /REVIEW_LINK_BASE must be a plain URL/);
+  assert.match(
+    message(() => loadMessagingConfig({ REVIEW_LINK_BASE: `https://rv.example.com/${"r".repeat(120)}` }, SUPABASE)),
+    /REVIEW_LINK_BASE must be at most 120 characters/,
+  );
+});
