@@ -41,6 +41,10 @@ export interface Tuning {
   installsPerMinute: number;
   /** No new Marketplace install is admitted while this many are waiting for a claim. */
   maxPendingInstalls: number;
+  /** A send_review_messages invocation hands over after this long. */
+  sendTimeBudgetMs: number;
+  /** The review sender's lease; messages held by a worker silent for longer are taken over. */
+  sendLeaseMs: number;
 }
 
 const number = (env: Record<string, string | undefined>, name: string, fallback: number): number => {
@@ -73,6 +77,8 @@ export function readTuning(env: Record<string, string | undefined>): Tuning {
     installsPerAddressPerMinute: count(env, "MARKETPLACE_INSTALLS_PER_ADDRESS_PER_MINUTE", 5),
     installsPerMinute: count(env, "MARKETPLACE_INSTALLS_PER_MINUTE", 30),
     maxPendingInstalls: count(env, "MARKETPLACE_PENDING_INSTALLS_MAX", 50),
+    sendTimeBudgetMs: number(env, "SEND_TIME_BUDGET_MS", 100_000),
+    sendLeaseMs: number(env, "SEND_LEASE_MS", 60_000),
   };
 }
 

@@ -8,8 +8,9 @@
 import type { z } from "zod";
 import { continueSyncs } from "./tasks/continue_syncs.ts";
 import { refreshTokens } from "./tasks/refresh_tokens.ts";
+import { sendReviewMessagesTask } from "./tasks/send_review_messages.ts";
 
-export const TASKS = [refreshTokens, continueSyncs] as const;
+export const TASKS = [refreshTokens, continueSyncs, sendReviewMessagesTask] as const;
 
 export type Task = (typeof TASKS)[number];
 export type TaskName = Task["name"];

@@ -10,23 +10,10 @@ import { asService } from "../../_shared/db.ts";
 import { jobberClientWithToken, refreshConnection, type RefreshOutcome } from "../../_shared/jobber/connection.ts";
 import { APP_DISCONNECT_MUTATION, appDisconnectResultSchema } from "../../_shared/jobber/queries.ts";
 import type { TaskResult, WorkerTask } from "../../_shared/worker/task.ts";
+import { inParallel } from "../../_shared/parallel.ts";
 
 const BATCH_SIZE = 50;
 const CONCURRENCY = 4;
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-export async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
 
 // One tick works through due connections batch by batch, for at most this long, so a large
 // number of connections expiring together is still refreshed in time; the rest wait a minute.
