@@ -367,7 +367,8 @@ export async function sendReviewMessages(rt: Runtime, log: Logger, options: Send
         tx<{ at: Date | null }[]>`select private.review_send_next_due(${now}, ${new Date(now.getTime() + LOOKAHEAD_MS)}) as at`
       );
       if (!next?.at || next.at.getTime() >= lease.deadline) break;
-      await rt.sleep(Math.max(0, next.at.getTime() - rt.now().getTime()));
+      // Postgres keeps microseconds, a Date milliseconds: wake a millisecond after, never before.
+      await rt.sleep(Math.max(1, next.at.getTime() + 1 - rt.now().getTime()));
     }
     if (!options.lease && lease.budgetSpent() && !lease.lost()) {
       await handOver(rt, log, SEND_TASK, {}, () => Promise.resolve());
