@@ -262,9 +262,9 @@ describe('sending review requests through the stack', () => {
 
   it('the functions process killed mid-batch: after a restart every text is sent, none twice', async () => {
     await settings({ follow_ups: 0 });
-    await messaging('PUT', '/faults', { latencyMs: 400 });
+    await messaging('PUT', '/faults', { latencyMs: 700 });
     const jobs: Awaited<ReturnType<typeof closedJob>>[] = [];
-    for (let i = 0; i < 10; i++) jobs.push(await closedJob());
+    for (let i = 0; i < 16; i++) jobs.push(await closedJob());
     await complete(jobs.map((j) => j.jobId));
     // Kill it once some, not all, have gone out.
     await eventually(async () => {
