@@ -19,8 +19,10 @@
 -- Takes up to p_limit messages for p_owner: first `sending` ones nobody holds whose resolution is
 -- due (a crash between marking and the answer, or a lost answer), then `scheduled` ones due by
 -- p_now (the worker's clock, so tests inject one), oldest first. Rows another worker is claiming
--- right now are skipped.
-create function private.review_send_claim(p_owner text, p_now timestamptz, p_limit integer)
+-- right now are skipped. A `sending` message is asked about only once p_settle_ms have passed
+-- since its attempt: a provider request cut off by a crash may still be creating the message, and
+-- a lookup before it has finished would find nothing and send it a second time.
+create function private.review_send_claim(p_owner text, p_now timestamptz, p_limit integer, p_settle_ms integer default 30000)
 returns table (
   message_id uuid,
   request_id uuid,
@@ -44,7 +46,8 @@ begin
   return query
   with unresolved as (
     select m.id from public.review_messages m
-    where m.status = 'sending' and coalesce(m.resolve_after, '-infinity'::timestamptz) <= p_now
+    where m.status = 'sending'
+      and greatest(coalesce(m.resolve_after, '-infinity'::timestamptz), m.status_at + make_interval(secs => p_settle_ms / 1000.0)) <= p_now
       and (m.lease_owner is null or not private.worker_lease_live(m.lease_owner))
     order by m.status_at
     limit p_limit
@@ -435,15 +438,22 @@ begin
 end
 $$;
 
--- The earliest time a scheduled message falls due after p_now and no later than p_until: the
--- worker waits for it instead of leaving it to the next minute's sweep.
-create function private.review_send_next_due(p_now timestamptz, p_until timestamptz)
+-- The earliest time after p_now, and no later than p_until, that a message nobody holds becomes
+-- claimable: a scheduled one falling due, or a `sending` one whose resolution comes due (see
+-- review_send_claim). The worker waits for it instead of leaving it to the next minute's sweep.
+create function private.review_send_next_due(p_now timestamptz, p_until timestamptz, p_settle_ms integer default 30000)
 returns timestamptz
 language sql stable security definer set search_path = ''
 as $$
-  select min(m.scheduled_for) from public.review_messages m
-  where m.status = 'scheduled' and m.scheduled_for > p_now and m.scheduled_for <= p_until
-    and m.lease_owner is null
+  select min(x.at) from (
+    select m.scheduled_for as at from public.review_messages m
+    where m.status = 'scheduled' and m.scheduled_for > p_now and m.scheduled_for <= p_until and m.lease_owner is null
+    union all
+    select greatest(coalesce(m.resolve_after, '-infinity'::timestamptz), m.status_at + make_interval(secs => p_settle_ms / 1000.0))
+    from public.review_messages m
+    where m.status = 'sending' and (m.lease_owner is null or not private.worker_lease_live(m.lease_owner))
+  ) x
+  where x.at > p_now and x.at <= p_until
 $$;
 
 call private.restrict_to_service_role('review\_send\_%');

@@ -90,6 +90,7 @@ describe('the pg_net stand-in', () => {
     expect(jobs.map((j) => [j.jobname, j.schedule])).toEqual([
       ['jobber-continue-syncs', '* * * * *'],
       ['jobber-refresh-tokens', '* * * * *'],
+      ['jobber-send-review-messages', '* * * * *'],
     ]);
     for (const job of jobs) expect(job.command).not.toMatch(/eyJ|Bearer/);
   });

@@ -56,7 +56,7 @@ select is((select count(*)::int from pg_temp.posted where body = '{"task": "send
 update public.review_messages set scheduled_for = now() + interval '3 days' where id = tests.id('jane1');
 
 -- Grants
-select is(has_function_privilege('authenticated', 'private.review_send_claim(text,timestamptz,integer)', 'execute'), false,
+select is(has_function_privilege('authenticated', 'private.review_send_claim(text,timestamptz,integer,integer)', 'execute'), false,
   'signed-in users cannot claim messages');
 select is(has_function_privilege('anon', 'private.review_record_click(text,timestamptz)', 'execute'), false,
   'anonymous callers cannot record clicks (review-link does, with the service role)');

@@ -46,6 +46,13 @@ const LOOKAHEAD_MS = 60_000;
 const JOBBER_RETRY_MS = 5 * 60_000;
 /** One message's share of the provider's time (429 waits and retries included). */
 const DELIVER_BUDGET_MS = 30_000;
+/** How long one provider request may take before the sender gives up on its answer. */
+const PROVIDER_TIMEOUT_MS = 15_000;
+/**
+ * A message left `sending` is looked up with the provider only this long after its attempt: by
+ * then any request a crashed worker had in flight has finished, so the lookup sees its message.
+ */
+const SETTLE_MS = 2 * PROVIDER_TIMEOUT_MS;
 
 export interface ClaimedMessage {
   message_id: string;
@@ -125,7 +132,7 @@ export async function sendReviewMessages(rt: Runtime, log: Logger, options: Send
   const stats: SendStats = { claimed: 0, queued: 0, failed: 0, cancelled: 0, retimed: 0, later: 0, resolved: 0 };
   const lease = options.lease ??
     await takeLease(rt, log, SEND_TASK, { leaseMs: rt.tuning.sendLeaseMs, budgetMs: rt.tuning.sendTimeBudgetMs });
-  const senders = options.senders ?? createSenders(rt.messaging, { fetch: rt.fetch, now: rt.now, timeoutMs: 15_000 });
+  const senders = options.senders ?? createSenders(rt.messaging, { fetch: rt.fetch, now: rt.now, timeoutMs: PROVIDER_TIMEOUT_MS });
   const available = (["sms", "email"] as const).filter((c) => senders[c].available);
   const pacers = options.pacers ?? pacersFor(rt);
   let stopped = false;
@@ -135,7 +142,8 @@ export async function sendReviewMessages(rt: Runtime, log: Logger, options: Send
 
   async function claim(): Promise<ClaimedMessage[]> {
     return await sql((tx) =>
-      tx<ClaimedMessage[]>`select * from private.review_send_claim(${lease.owner}, ${rt.now()}, ${options.batchSize ?? BATCH_SIZE})`
+      tx<ClaimedMessage[]>`select * from private.review_send_claim(${lease.owner}, ${rt.now()},
+                                                                   ${options.batchSize ?? BATCH_SIZE}, ${SETTLE_MS})`
     );
   }
 
@@ -182,10 +190,11 @@ export async function sendReviewMessages(rt: Runtime, log: Logger, options: Send
           }
           return jobVerdict(data);
         } catch (err) {
-          if (err instanceof JobberDisconnectedError || (err instanceof AppError && err.code === "not_connected")) {
-            return "not_connected" as const;
-          }
-          return { unavailable: err instanceof Error ? err.message : String(err) };
+          // Only Jobber itself saying the app is disconnected ends the request here. A token we
+          // could not read or refresh is the connection's own business (it is flagged for
+          // reconnecting, and the database check cancels once it is not connected): wait.
+          if (err instanceof JobberDisconnectedError) return "not_connected" as const;
+          return { unavailable: err instanceof AppError ? err.message : "Jobber could not be asked" };
         }
       })();
       jobChecks.set(m.request_id, check);
@@ -364,7 +373,8 @@ export async function sendReviewMessages(rt: Runtime, log: Logger, options: Send
       if (stop()) break;
       const now = rt.now();
       const [next] = await sql((tx) =>
-        tx<{ at: Date | null }[]>`select private.review_send_next_due(${now}, ${new Date(now.getTime() + LOOKAHEAD_MS)}) as at`
+        tx<{ at: Date | null }[]>`select private.review_send_next_due(${now}, ${new Date(now.getTime() + LOOKAHEAD_MS)},
+                                                                        ${SETTLE_MS}) as at`
       );
       if (!next?.at || next.at.getTime() >= lease.deadline) break;
       // Postgres keeps microseconds, a Date milliseconds: wake a millisecond after, never before.

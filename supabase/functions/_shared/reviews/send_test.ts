@@ -46,6 +46,7 @@ class World {
   resendScript: Scripted[] = [];
   twilioCreated: Array<{ sid: string; to: string; body: string; created: Date }> = [];
   emails: Array<{ id: string; key: string; body: Record<string, unknown> }> = [];
+  lookupsAt: Date[] = [];
   constructor(readonly clock: ReturnType<typeof manualClock>) {}
 
   readonly fetch = stubFetch((call) => {
@@ -65,6 +66,7 @@ class World {
     }
     if (call.url.startsWith(`${MESSAGES_URL}?`) && call.method === "GET") {
       const to = new URL(call.url).searchParams.get("To");
+      this.lookupsAt.push(this.clock.now());
       const listed = this.twilioCreated.filter((m) => m.to === to).reverse();
       return jsonReply(200, {
         messages: listed.map((m) => twilioMessage(m.sid, m.to, m.body, m.created, "sent")),
@@ -388,10 +390,14 @@ dbTest("a message left sending by a crash is resolved with Twilio's list, never 
   const reached = claimed.find((m) => m.to_address === "+12025551000")!;
   ctx.world.twilioCreated.push({ sid: `SM${"a".repeat(32)}`, to: reached.to_address, body: `Crashed text to ${reached.to_address}`, created: ctx.clock.now() });
   await ctx.h.admin`select private.worker_lease_end(${lease!.owner})`;
+  const attempt = ctx.clock.now().getTime();
 
-  ctx.clock.advance(60_000);
+  // Found at once, but asked about only once a request cut off by the crash would have finished.
+  ctx.clock.advance(5_000);
   const stats = await sendReviewMessages(rt, log);
   assert.equal(stats.resolved, 2);
+  assert.equal(ctx.world.lookupsAt.length, 2);
+  assert.ok(ctx.world.lookupsAt.every((t) => t.getTime() >= attempt + 30_000), "no lookup within 30 s of the attempt");
   const [resolved] = await messages(ctx.h, found!.requestId);
   assert.deepEqual([resolved!.status, resolved!.provider_message_id, resolved!.attempts], ["queued", `SM${"a".repeat(32)}`, 1]);
   // The one Twilio had no trace of went back to scheduled, was checked again and sent once.
