@@ -343,35 +343,12 @@ begin
 end
 $$;
 
--- What a provider's refusal means for the customers behind the address (SPEC §11): the number
--- cannot take texts (21211, 21614) or the address cannot take email (422): unusable for every
--- customer of this business stored with it; the recipient replied STOP to the sender (21610): an
--- `sms_stop` opt-out for this business, which stops every request to that customer.
-create function private.review_send_contact_effect(p_message public.review_messages, p_effect text)
-returns void
-language plpgsql volatile security definer set search_path = ''
-as $$
-begin
-  if p_effect = 'phone_unusable' and p_message.channel = 'sms' then
-    update public.customers c set phone_usable = false
-    where c.business_id = p_message.business_id and c.phone = p_message.to_address and c.phone_usable;
-  elsif p_effect = 'email_unusable' and p_message.channel = 'email' then
-    update public.customers c set email_usable = false
-    where c.business_id = p_message.business_id and lower(c.email) = lower(btrim(p_message.to_address)) and c.email_usable;
-  elsif p_effect = 'opted_out' then
-    insert into public.contact_opt_outs (business_id, channel, address, source)
-    values (p_message.business_id, p_message.channel, p_message.to_address,
-            case p_message.channel when 'sms' then 'sms_stop' else 'email_unsubscribe' end)
-    on conflict (business_id, channel, address) do nothing;
-  end if;
-end
-$$;
-
 -- The provider's answer for a held message, then the message is let go:
 --   accepted       -> `queued` with the provider and its message id (never `sent`: the provider
 --                     only took it; its callbacks move it on)
---   refused        -> the contact effect, then `failed` with the provider's code; an opt-out
---                     also cancels the rest of the request ('opted_out')
+--   refused        -> the contact effect (private.review_contact_effect), then `failed` with
+--                     the provider's code; an opt-out also cancels the rest of the request
+--                     ('opted_out'; the opt-out trigger does too, for every request to that customer)
 --   unavailable    -> `failed`, 'channel_unavailable' (credentials refused)
 --   undeterminable -> `failed`, 'delivery_unconfirmed': the provider cannot say whether it took
 --                     the message, and it is never sent again on a guess
@@ -405,8 +382,11 @@ begin
   elsif p_kind = 'accepted' then
     v_moved := private.review_message_advance(p_message_id, 'queued', p_at, null, null, p_provider, p_provider_message_id);
   elsif p_kind = 'refused' then
+    -- What the refusal says about the people behind the address, recorded exactly as the
+    -- provider webhooks record verdicts (21211 / 21614: the phone unusable for this business's
+    -- customers with it; 21610: an sms_stop opt-out; a 422: the email unusable).
     if p_contact_effect is not null then
-      perform private.review_send_contact_effect(v_message, p_contact_effect);
+      perform private.review_contact_effect(p_message_id, p_contact_effect);
     end if;
     v_moved := private.review_message_advance(p_message_id, 'failed', p_at, left(p_code, 100), left(p_reason, 1000), p_provider);
     if p_contact_effect = 'opted_out' then
