@@ -23,7 +23,8 @@ select set_eq(
     ('review_decisions', 'SELECT'),
     ('review_messages', 'SELECT'),
     ('contact_opt_outs', 'SELECT'), ('contact_opt_outs', 'DELETE'),
-    ('review_replies', 'SELECT')$$,
+    ('review_replies', 'SELECT'),
+    ('review_activity', 'SELECT')$$,
   'authenticated holds exactly the table-wide privileges the spec gives it (no truncate, references or trigger anywhere)'
 );
 
@@ -112,8 +113,9 @@ select set_eq(
      where p.pronamespace = 'public'::regnamespace
        and has_function_privilege('authenticated', p.oid, 'execute')$$,
   array['review_approve_request(uuid)', 'review_skip_request(uuid)',
-        'review_ask_recent_preview(uuid,uuid[],integer)', 'review_ask_recent_confirm(uuid,uuid[],integer)'],
-  'the owner actions are the only functions in public a signed-in user may call'
+        'review_ask_recent_preview(uuid,uuid[],integer)', 'review_ask_recent_confirm(uuid,uuid[],integer)',
+        'review_chart(uuid,integer)'],
+  'the owner actions and the reviews card''s chart are the only functions in public a signed-in user may call'
 );
 
 select is_empty(

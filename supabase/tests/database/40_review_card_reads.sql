@@ -55,8 +55,8 @@ select ok((select not ((activity -> 'request')::jsonb ?| array['link_token', 'un
              from public.review_activity where (activity ->> 'reason') = 'requested')
           and (select count(*) from public.review_activity where activity::text ~ '"[A-Za-z0-9_-]{22}"') = 0,
   'no token reaches the card: neither key nor value');
-select is((select activity -> 'request' from public.review_activity where (activity ->> 'reason') = 'household_recently_asked'),
-  null::json, 'a skipped decision has no request');
+select ok((select json_typeof(activity -> 'request') = 'null' from public.review_activity where (activity ->> 'reason') = 'household_recently_asked'),
+  'a skipped decision has no request');
 
 select tests.sign_in('member_b');
 select is((select count(*)::int from public.review_activity where business_id = tests.id('business_a')), 0,
