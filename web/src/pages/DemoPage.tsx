@@ -1,6 +1,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { useEffect, useId, useState } from 'react';
 import { JobberConnectionCard } from '../jobber/JobberConnectionCard';
+import { ReviewsCard } from '../reviews/ReviewsCard';
 import { CONNECTING_BUSINESS_KEY } from '../jobber/messages';
 import { formatNumber } from '../jobber/format';
 import type { JobberStatus } from '../jobber/status';
@@ -9,7 +10,7 @@ import { useSession } from '../lib/useSession';
 import { SandboxLinks } from './SandboxLinks';
 import { SignInForm } from './SignInForm';
 
-export type AppSupabase = Pick<SupabaseClient, 'auth' | 'from' | 'functions'>;
+export type AppSupabase = Pick<SupabaseClient, 'auth' | 'from' | 'functions' | 'rpc'>;
 
 export interface DemoPageProps {
   supabase: AppSupabase;
@@ -164,6 +165,7 @@ function BusinessPanel({ supabase, membership, appOrigin, sandboxUrl, pollMs }: 
           onChange={(status) => setCustomers(status.customers)}
           {...(pollMs === undefined ? {} : { pollMs })}
         />
+        <ReviewsCard supabase={supabase} businessId={businessId} role={membership.role} {...(pollMs === undefined ? {} : { pollMs })} />
       </div>
     </section>
   );

@@ -3,6 +3,7 @@ import { FunctionsHttpError } from '@supabase/supabase-js';
 import { vi } from 'vitest';
 import type { JobberStatus } from '../jobber/status';
 import type { AppSupabase } from '../pages/DemoPage';
+import { callRpc, createFakeTables, tableQuery, type Row, type RpcHandler } from './fakeTables';
 
 export const BUSINESS_ID = '11111111-1111-4111-8111-111111111111';
 export const OTHER_BUSINESS_ID = '22222222-2222-4222-8222-222222222222';
@@ -102,6 +103,10 @@ export interface FakeOptions {
   functions?: Record<string, FunctionHandler>;
   memberships?: FakeMembership[];
   signedInAs?: { id: string; email: string } | null;
+  /** Other tables and views, answered by the in-memory engine of fakeTables.ts. */
+  tables?: Record<string, Row[]>;
+  /** `supabase.rpc(name, args)` answers. */
+  rpc?: Record<string, RpcHandler>;
 }
 
 type Filter = { column: string; value: unknown };
@@ -120,6 +125,7 @@ export function createFakeSupabase(options: FakeOptions = {}) {
     ...(options.functions ?? {}),
   };
   const memberships = options.memberships ?? [];
+  const db = createFakeTables({ ...(options.tables ? { tables: options.tables } : {}), ...(options.rpc ? { rpc: options.rpc } : {}) });
 
   const invoke = vi.fn(async (name: string, invokeOptions?: { body?: unknown }) => {
     const handler = functions[name];
@@ -130,6 +136,7 @@ export function createFakeSupabase(options: FakeOptions = {}) {
   const viewReads = vi.fn();
 
   function query(table: string) {
+    if (table !== 'jobber_status' && table !== 'business_members' && table in db.tables) return tableQuery(db, table);
     const filters: Filter[] = [];
     let selected = '*';
     const value = (column: string) => filters.find((f) => f.column === column)?.value;
@@ -196,14 +203,18 @@ export function createFakeSupabase(options: FakeOptions = {}) {
   };
 
   const from = vi.fn(query);
-  const client = { functions: { invoke }, from, auth };
+  const rpc = vi.fn((fn: string, args?: Record<string, unknown>) => callRpc(db, fn, args ?? {}));
+  const client = { functions: { invoke }, from, rpc, auth };
   return {
     client: client as unknown as AppSupabase,
     statuses,
     functions,
     invoke,
     from,
+    rpc,
     auth,
+    /** The in-memory tables, rpc handlers and injected failures behind `from` and `rpc`. */
+    db,
     viewReads,
     /** Calls of one function, as the bodies it received. */
     bodiesOf: (name: string) => invoke.mock.calls.filter(([n]) => n === name).map(([, o]) => o?.body),

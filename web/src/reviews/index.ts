@@ -1,0 +1,11 @@
+export { ReviewsCard, ReviewsCardView, announce, onSummary } from './ReviewsCard';
+export type { ReviewsCardProps, ReviewsCardViewProps } from './ReviewsCard';
+export { useReviews } from './useReviews';
+export type { Reviews, ReviewsSupabase, UseReviewsOptions, SaveResult, OptOutResult } from './useReviews';
+export { deriveReviewsState, canManageReviews } from './state';
+export type { ReviewsCardState, ReviewsData } from './state';
+export { decisionText, messageStatusText, skipReasonText, cancelReasonText } from './words';
+export { validateSettings, valuesFromSettings, patchFromValues } from './settings';
+export type { SettingsValues, FieldProblem } from './settings';
+export { renderPreview } from './preview';
+export { normaliseOptOutAddress } from './optOutAddress';
