@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { APP_ORIGIN, BUSINESS_ID, connectedStatus, createFakeSupabase, makeStatus, OTHER_BUSINESS_ID } from '../test/fakeSupabase';
 import { CONNECTING_BUSINESS_KEY } from '../jobber/messages';
 import { DemoPage } from './DemoPage';
+import { activityRow, makeActivity, makeSettings } from '../test/reviewFixtures';
+import { answer } from '../test/fakeTables';
 
 const memberships = [
   { role: 'owner' as const, business: { id: BUSINESS_ID, name: 'Acme Plumbing' } },
@@ -22,6 +24,28 @@ function fake(signedIn: boolean, only?: typeof memberships) {
 }
 
 describe('DemoPage', () => {
+  it('puts the reviews card beside the Jobber card, for the same business and role', async () => {
+    const client = createFakeSupabase({
+      memberships: [memberships[0]!],
+      statuses: { [BUSINESS_ID]: connectedStatus() },
+      signedInAs: { id: 'user-owner', email: 'owner@demo.test' },
+      tables: {
+        businesses: [{ id: BUSINESS_ID, name: 'Acme Plumbing', country: 'US', timezone: 'America/New_York' }],
+        review_settings: [{ ...makeSettings() }],
+        review_activity: [activityRow(makeActivity())],
+        contact_opt_outs: [],
+      },
+      rpc: { review_chart: () => answer([]) },
+    });
+    render(<DemoPage supabase={client.client} appOrigin={APP_ORIGIN} />);
+    expect(await screen.findByRole('heading', { name: 'Sparkle Cleaning Co' })).toBeTruthy();
+    const reviews = await screen.findByRole('region', { name: 'Review requests' });
+    expect(reviews.parentElement).toBe(screen.getByRole('heading', { name: 'Sparkle Cleaning Co' }).closest('section')!.parentElement);
+    expect(await within(reviews).findByText('Jane Doe')).toBeTruthy();
+    // An owner gets the owner's tabs.
+    expect(within(reviews).getByRole('tab', { name: 'Ask recent' })).toBeTruthy();
+  });
+
   it('shows the sign-in form and the demo users when signed out', async () => {
     render(<DemoPage supabase={fake(false).client} appOrigin={APP_ORIGIN} />);
     expect(await screen.findByLabelText('Email')).toBeTruthy();

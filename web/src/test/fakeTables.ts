@@ -12,6 +12,9 @@ export type Operation = 'select' | 'insert' | 'update' | 'delete';
 /** Returns the error to answer for this call, or null to let it through. */
 export type FailRule = (table: string, operation: Operation, payload: unknown) => DbError | null;
 
+/** A successful PostgREST answer. */
+export const answer = (data: unknown): Result => ({ data, error: null });
+
 export interface FakeTables {
   tables: Record<string, Row[]>;
   rpc: Record<string, RpcHandler>;
