@@ -22,7 +22,7 @@ export function ActivityItem({ activity, now }: { activity: Activity; now: numbe
       </div>
       <p className={`rv-decision rv-tone-${tone}`}>
         <span aria-hidden="true">{ICON[tone]} </span>
-        {text}
+        <span>{text}</span>
       </p>
       <p className="rv-item-meta jc-muted">
         {activity.completion.kind === 'visit_completed' ? 'Visit completed' : 'Job closed'}{' '}

@@ -99,7 +99,7 @@ export function AskRecent({ busy, perHour, onPreview, onConfirm }: AskRecentProp
       )}
 
       {step.kind === 'previewed' && (
-        <div className="rv-result" ref={resultRef} tabIndex={-1} aria-label="Preview of Ask recent customers">
+        <div className="rv-result" ref={resultRef} tabIndex={-1} role="group" aria-label="Preview of Ask recent customers">
           {step.summary.candidates === 0 ? (
             <p>
               <strong>No imported jobs from the last {step.withinDays} days are waiting to be asked.</strong>
@@ -132,7 +132,7 @@ export function AskRecent({ busy, perHour, onPreview, onConfirm }: AskRecentProp
       )}
 
       {step.kind === 'done' && (
-        <div className="rv-result" ref={resultRef} tabIndex={-1} aria-label="Ask recent customers result">
+        <div className="rv-result" ref={resultRef} tabIndex={-1} role="group" aria-label="Ask recent customers result">
           <div className="jc-banner jc-banner-ok">
             <strong>
               <span aria-hidden="true">✓ </span>

@@ -122,7 +122,7 @@ function ChannelsLine({ data }: { data: ReviewsData }) {
     </span>
   );
   return (
-    <p className="rv-channels" aria-label="Channels on this Blipp server">
+    <p className="rv-channels">
       {item('Texts', data.channels.sms.configured)}
       {item('Email', data.channels.email.configured)}
     </p>
@@ -137,7 +137,7 @@ export function ReviewsCardView({ reviews, role, now }: ReviewsCardViewProps) {
   const [tab, setTab] = useState('activity');
 
   return (
-    <section className="jc-card rv-card" aria-labelledby={titleId} aria-busy={state.kind === 'loading'} data-state={state.kind}>
+    <section className="rv-card" aria-labelledby={titleId} aria-busy={state.kind === 'loading'} data-state={state.kind}>
       <header className="jc-header">
         <span className="jc-eyebrow">Blipp reviews</span>
         <h3 id={titleId} className="jc-title">

@@ -1,10 +1,10 @@
 import { useMemo } from 'react';
-import { PREVIEW_CUSTOMER, PREVIEW_TECHNICIAN, renderPreview, type PreviewContext } from './preview';
+import { PREVIEW_CUSTOMER, PREVIEW_TECHNICIAN, previewDocument, renderPreview, type PreviewContext } from './preview';
 import type { SettingsValues } from './settings';
 
 // The live preview beside the templates: the text and the email rendered by the sender's own
-// module from what is in the form right now. The email's HTML is shown in a sandboxed frame (no
-// scripts, no same-origin access), exactly as the customer's mail client gets it.
+// module from what is in the form right now. The email's HTML is shown in a frame whose policy
+// allows no script (previewDocument), exactly as the customer's mail client gets it.
 
 export function SettingsPreview({ values, context, channels }: { values: SettingsValues; context: PreviewContext; channels: string[] }) {
   const preview = useMemo(() => renderPreview(values, context), [values, context]);
@@ -12,7 +12,7 @@ export function SettingsPreview({ values, context, channels }: { values: Setting
   const over = sms.length > preview.smsMaxLength;
   return (
     <section className="rv-preview" aria-label="Preview">
-      <h5 className="rv-subtitle">Preview</h5>
+      <h4 className="rv-subtitle">Preview</h4>
       <p className="app-hint">
         As a customer named {PREVIEW_CUSTOMER} gets them after a visit by {PREVIEW_TECHNICIAN}; updates as you type.
       </p>
@@ -34,8 +34,7 @@ export function SettingsPreview({ values, context, channels }: { values: Setting
             <span className="jc-muted">Subject: </span>
             <span data-testid="email-subject-preview">{email.subject}</span>
           </p>
-          {/* The rendered email names no language; the frame says English so screen readers read it right. */}
-          <iframe className="rv-email-frame" title="Email preview" sandbox="" srcDoc={email.html.replace(/^(<!doctype html>\s*)<html>/i, '$1<html lang="en">')} />
+          <iframe className="rv-email-frame" title="Email preview" srcDoc={previewDocument(email.html)} />
           <details className="rv-plain">
             <summary>Plain-text version</summary>
             <pre data-testid="email-text-preview">{email.text}</pre>

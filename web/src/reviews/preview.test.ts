@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderSms, SMS_FOOTER } from '../../../supabase/functions/_shared/reviews/render.ts';
 import { LINK_BASE, makeSettings, UNSUBSCRIBE_URL } from '../test/reviewFixtures';
-import { PREVIEW_CUSTOMER, PREVIEW_TECHNICIAN, renderPreview } from './preview';
+import { PREVIEW_CUSTOMER, PREVIEW_TECHNICIAN, previewDocument, renderPreview } from './preview';
 import { SAMPLE_TOKEN, valuesFromSettings, type SettingsValues } from './settings';
 import { normaliseOptOutAddress } from './optOutAddress';
 
@@ -34,6 +34,13 @@ describe('the live preview', () => {
     expect(sms.shortened).toBe(true);
     expect(sms.length).toBeLessThanOrEqual(320);
     expect(sms.body.endsWith(`${LINK_BASE}?t=${SAMPLE_TOKEN}\n${SMS_FOOTER}`)).toBe(true);
+  });
+
+  it('shows the email in a frame that may run no script and whose links are inert, otherwise unchanged', () => {
+    const { email } = renderPreview(values(), context);
+    const shown = previewDocument(email.html);
+    expect(shown).toMatch(/^<!doctype html>\n<html lang="en"><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src https: data:"><style>a \{ pointer-events: none; cursor: default; \}<\/style><meta charset="utf-8">/);
+    expect(shown.replace(/<html lang="en">/, '<html>').replace(/<meta http-equiv[^>]*><style>[^<]*<\/style>/, '')).toBe(email.html);
   });
 
   it('uses the sample link when the channels are not known', () => {

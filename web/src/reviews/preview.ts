@@ -52,6 +52,19 @@ export function renderPreview(values: SettingsValues, context: PreviewContext): 
   };
 }
 
+// Scripts are off in the preview frame by policy (default-src 'none': no script, no fetch, no
+// form), links are inert (the sample token leads nowhere), and the document says it is English.
+// Not a sandbox attribute: a frame that may run no script at all also cannot be checked by the
+// accessibility scan, and this policy gives the same protection.
+const PREVIEW_HEAD =
+  `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src https: data:">` +
+  '<style>a { pointer-events: none; cursor: default; }</style>';
+
+/** The rendered email as the preview frame shows it: unchanged but for the head above and a lang. */
+export function previewDocument(html: string): string {
+  return html.replace(/<html>/i, '<html lang="en">').replace(/<head>/i, `<head>${PREVIEW_HEAD}`);
+}
+
 function withToken(base: string): string {
   const url = new URL(base);
   url.searchParams.set('t', SAMPLE_TOKEN);

@@ -151,7 +151,9 @@ describe('useReviews, through the card', () => {
     await userEvent.type(sender, 'Sparkle Co');
     expect(screen.getByTestId('sms-preview').textContent).toMatch(/^Hi Jane, thanks for choosing Sparkle Co! .*\?t=AbCdEfGhIjKlMnOpQrStUv\nReply STOP to opt out$/);
     expect(screen.getByTestId('email-subject-preview').textContent).toBe('How did Sparkle Co do?');
-    expect(screen.getByTitle('Email preview').getAttribute('sandbox')).toBe('');
+    const frame = screen.getByTitle('Email preview').getAttribute('srcdoc')!;
+    expect(frame).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none';`);
+    expect(frame).toContain('How did Sparkle Co do?');
   });
 
   it('previews "Ask recent customers" before anything is scheduled, then confirms', async () => {
