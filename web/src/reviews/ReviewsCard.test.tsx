@@ -91,7 +91,7 @@ describe('ReviewsCardView: every state', () => {
   it('on: what it does in one sentence, the channels, the chart and the recent jobs with their decisions', () => {
     const activity = [makeActivity(), skipped('recently_asked', { previous_asked_at: '2025-09-30T15:00:00.000Z' }, { customer: { id: 'c2', name: 'Luis Romero', status: 'active' } })];
     renderView(deriveReviewsState(data({ activity, chart: chartDays([[3, 2, 1]]) }), null));
-    expect(screen.getByText("2 hours after a job is done, by text, else email, 08:00–21:00 in each customer's time zone; 1 follow-up 3 days apart.")).toBeTruthy();
+    expect(screen.getByText("2 hours after a job is done, by text, else email, 8:00 AM–9:00 PM in each customer's time zone; 1 follow-up 3 days apart.")).toBeTruthy();
     expect(screen.getByText('Texts: set up')).toBeTruthy();
     const list = screen.getByRole('list', { name: 'Recent jobs' });
     expect(list.querySelectorAll(':scope > li')).toHaveLength(2);

@@ -6,7 +6,7 @@ import { HeldQueue } from './HeldQueue';
 import { OptOuts } from './OptOuts';
 import { ReviewsChart } from './ReviewsChart';
 import { SettingsForm } from './SettingsForm';
-import { delayText } from './settings';
+import { clockTime, delayText } from './settings';
 import { canManageReviews, type ReviewsCardState, type ReviewsData, type Role } from './state';
 import { Tabs } from './Tabs';
 import { useReviews, type Reviews, type ReviewsSupabase } from './useReviews';
@@ -59,7 +59,7 @@ function channelWords(channels: readonly string[]): string {
 export function onSummary(data: ReviewsData): string {
   const { settings } = data;
   const when = settings.delay_minutes === 0 ? 'Right after a job is done' : `${delayText(settings.delay_minutes)} after a job is done`;
-  const window = `${settings.send_window_start.slice(0, 5)}–${settings.send_window_end.slice(0, 5)} in each customer's time zone`;
+  const window = `${clockTime(settings.send_window_start)}–${clockTime(settings.send_window_end)} in each customer's time zone`;
   const followUps = settings.follow_ups === 0 ? 'no follow-ups' : `${plural(settings.follow_ups, 'follow-up', 'follow-ups')} ${settings.follow_up_days} days apart`;
   return `${when}, ${channelWords(settings.channels)}, ${window}; ${followUps}${settings.require_approval ? '; each request waits for approval' : ''}.`;
 }

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatNumber } from '../jobber/format';
 import type { ChartDay } from './schemas';
 
@@ -63,7 +63,6 @@ export function ReviewsChart({ days }: { days: ChartDay[] }) {
             <XAxis dataKey="label" tick={{ fontSize: 11, fill: 'var(--jc-muted)' }} interval="preserveStartEnd" minTickGap={16} />
             <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: 'var(--jc-muted)' }} width={48} />
             <Tooltip />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
             {SERIES.map((s) => (
               <Bar key={s.key} dataKey={s.key} name={s.label} fill={s.colour} isAnimationActive={false} />
             ))}

@@ -32,7 +32,7 @@ describe('the settings form check', () => {
       {
         field: 'send_window_start',
         message:
-          "The sending window must start before it ends: 21:00 is not before 08:00. Messages go out from the start time until just before the end time, in each customer's time zone.",
+          "The sending window must start before it ends: 9:00 PM is not before 8:00 AM. Messages go out from the start time until just before the end time, in each customer's time zone.",
       },
     ]);
     expect(problems({ send_window_start: '09:00', send_window_end: '09:00' })).toHaveLength(1);

@@ -123,6 +123,12 @@ function templateMessage(problem: TemplateProblem, smsFullLength: number): strin
   }
 }
 
+/** "10:00 PM" for "22:00", as the time inputs show it. */
+export function clockTime(hhmmValue: string): string {
+  const [h, m] = hhmmValue.split(':').map(Number);
+  return new Date(Date.UTC(2000, 0, 1, h ?? 0, m ?? 0)).toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' });
+}
+
 /** Every problem with the values, in the order the fields appear, each in plain words. */
 export function validateSettings(values: SettingsValues, context: CheckContext): FieldProblem[] {
   const problems: FieldProblem[] = [];
@@ -133,22 +139,13 @@ export function validateSettings(values: SettingsValues, context: CheckContext):
     }
   };
 
-  const url = values.review_url.trim();
-  if (url === '') {
-    if (values.enabled) problems.push({ field: 'review_url', message: 'Add the page where customers leave their review before turning review requests on.' });
-  } else if (!/^https:\/\//i.test(url)) {
-    problems.push({ field: 'review_url', message: 'The review page must be a secure address that starts with https://.' });
-  } else if (!REVIEW_URL.test(url) || url.length > 2000) {
-    problems.push({ field: 'review_url', message: 'That does not look like a web address. Paste the full link to your review page, such as https://g.page/r/your-business/review.' });
-  }
-
   range('delay_minutes', 'The wait after a job is done', 0, 10_080, 'minutes');
   if (values.send_window_start === '' || values.send_window_end === '') {
     problems.push({ field: 'send_window_start', message: 'Choose the times of day messages may go out, such as 08:00 to 21:00.' });
   } else if (values.send_window_start >= values.send_window_end) {
     problems.push({
       field: 'send_window_start',
-      message: `The sending window must start before it ends: ${values.send_window_start} is not before ${values.send_window_end}. Messages go out from the start time until just before the end time, in each customer's time zone.`,
+      message: `The sending window must start before it ends: ${clockTime(values.send_window_start)} is not before ${clockTime(values.send_window_end)}. Messages go out from the start time until just before the end time, in each customer's time zone.`,
     });
   }
   range('follow_ups', 'Follow-ups', 0, 3, 'messages');
@@ -159,6 +156,16 @@ export function validateSettings(values: SettingsValues, context: CheckContext):
     problems.push({ field: 'min_job_total', message: 'The minimum job total must be an amount such as 100 or 99.50, or left empty to ask for every job.' });
   }
   range('backfill_per_hour', 'Customers asked per hour', 1, 500, 'customers');
+
+  const url = values.review_url.trim();
+  if (url === '') {
+    if (values.enabled) problems.push({ field: 'review_url', message: 'Add the page where customers leave their review before turning review requests on.' });
+  } else if (!/^https:\/\//i.test(url)) {
+    problems.push({ field: 'review_url', message: 'The review page must be a secure address that starts with https://.' });
+  } else if (!REVIEW_URL.test(url) || url.length > 2000) {
+    problems.push({ field: 'review_url', message: 'That does not look like a web address. Paste the full link to your review page, such as https://g.page/r/your-business/review.' });
+  }
+
 
   const sender = values.sender_name.trim();
   if (sender.length > 100) problems.push({ field: 'sender_name', message: 'The sender name can be at most 100 characters.' });

@@ -1,5 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { z } from 'zod';
 import { invokeFunction, toApiError } from '../lib/functions';
 import { describeError } from '../jobber/messages';
 import { plural } from '../jobber/format';
@@ -24,7 +25,6 @@ import {
 import { problemFromDatabase, type FieldProblem, type SettingsPatch } from './settings';
 import { deriveReviewsState, type ReviewsCardState, type ReviewsData } from './state';
 import { channelNoun, decisionText, formatWhen, jobLabel } from './words';
-import { z } from 'zod';
 
 export type ReviewsSupabase = Pick<SupabaseClient, 'from' | 'functions' | 'rpc'>;
 
@@ -88,9 +88,10 @@ export function dbErrorText(error: DbError, fallback: string): string {
 
 class ReadError extends Error {}
 
-function read<T>(result: { data: unknown; error: DbError; count?: number | null }, what: string): unknown {
+/** A read's rows, or a ReadError saying what could not be loaded. */
+function read(result: { data: unknown; error: DbError }, what: string): unknown {
   if (result.error) throw new ReadError(`Could not load ${what}. ${dbErrorText(result.error, 'Try again in a moment.')}`);
-  return result.data as T;
+  return result.data;
 }
 
 function messageOf(error: unknown): string {
