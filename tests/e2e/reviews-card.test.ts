@@ -187,6 +187,14 @@ describe('the reviews card, in Chromium', () => {
 
   it('previews "Ask recent customers" (nothing written), then confirms and schedules them', async () => {
     const { owner, business } = await reviewBusiness();
+    // A sending window that excludes this moment (New York time, the business's zone), so the asked
+    // messages are timed for later and the sender has nothing due while the test looks.
+    await sql`
+      update public.review_settings s set
+        send_window_start = case when x.lt < time '20:00' then x.lt + interval '2 hours' else time '01:00' end,
+        send_window_end = case when x.lt < time '20:00' then x.lt + interval '3 hours' else time '02:00' end
+      from (select (now() at time zone 'America/New_York')::time(0) as lt) x
+      where s.business_id = ${business.id}`;
     await completedJob(business.id, 'Ava Stone', '+12125550171', { source: 'backfill', daysAgo: 5 });
     await completedJob(business.id, 'Ben Stone', '+12125550171', { source: 'backfill', daysAgo: 4 });
     await completedJob(business.id, 'Cleo Park', '+12125550173', { source: 'backfill', daysAgo: 3 });

@@ -14,7 +14,7 @@ import { authenticateUser, businessRequest, readInput } from "../_shared/user_re
 export interface ReviewChannels {
   sms: { configured: boolean; provider: "twilio" };
   email: { configured: boolean; provider: "resend" };
-  /** Messages carry `<review_link_base>?t=<token>`. */
+  /** Messages carry `<review_link_base>?t=<token>` (REVIEW_LINK_BASE, else …/review-link). */
   review_link_base: string;
   /** The RFC 8058 one-click unsubscribe target of every email (`?t=<token>` added per request). */
   unsubscribe_url: string;
@@ -25,7 +25,7 @@ export function reviewChannels(messaging: MessagingConfig): ReviewChannels {
   return {
     sms: { configured: messaging.twilio !== null, provider: "twilio" },
     email: { configured: messaging.resend !== null, provider: "resend" },
-    review_link_base: `${messaging.publicFunctionsUrl}/review-link`,
+    review_link_base: messaging.reviewLinkBase,
     unsubscribe_url: messaging.reviewUnsubscribeUrl,
   };
 }

@@ -28,7 +28,13 @@ const RESEND = {
   EMAIL_FROM: "Reviews <reviews@example.test>",
 };
 const NO_MESSAGING = Object.fromEntries(
-  [...Object.keys(TWILIO), ...Object.keys(RESEND), "TWILIO_MESSAGING_SERVICE_SID", "REVIEW_UNSUBSCRIBE_URL"]
+  [
+    ...Object.keys(TWILIO),
+    ...Object.keys(RESEND),
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "REVIEW_UNSUBSCRIBE_URL",
+    "REVIEW_LINK_BASE",
+  ]
     .map((k) => [k, undefined]),
 );
 
@@ -102,6 +108,17 @@ dbTest(
     for (const secret of [RESEND.RESEND_API_KEY, RESEND.RESEND_WEBHOOK_SECRET, "reviews@example.test"]) {
       assert.ok(!text.includes(secret), `the answer names ${secret}`);
     }
+  },
+);
+
+dbTest(
+  "review-channels reports REVIEW_LINK_BASE as the link base when it is set: the link the sender puts in messages",
+  async (ctx) => {
+    const { businessId, jwt } = await ctx.tenant("member");
+    const body = await (await ctx.handler({ ...TWILIO, REVIEW_LINK_BASE: "https://r.example.test/go" })(
+      get(businessId, jwt),
+    )).json();
+    assert.equal(body.review_link_base, "https://r.example.test/go");
   },
 );
 
