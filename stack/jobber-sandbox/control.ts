@@ -3,10 +3,10 @@ import { disconnectAccount, resetSandbox, type Sandbox } from "./context.ts";
 import { defaultFaults, FaultsPatchSchema, mergeFaults } from "./faults.ts";
 import { GENERATE_LIMIT } from "./generator.ts";
 import { decodeCursor, encodeCursor, encodeId, idOf } from "./ids.ts";
-import { apiError, json, notFound, readBody, readJson } from "./http.ts";
+import { apiError, dispatchRoutes, json, notFound, readBody, readJson, type Route } from "../sandbox_http.ts";
 import { clientJson } from "./serialize.ts";
 import { pageById } from "./paging.ts";
-import { accountParam, Address, type Handler } from "./control_common.ts";
+import { accountParam, Address } from "./control_common.ts";
 import { workRoutes } from "./control_work.ts";
 import { isFiredTopic } from "./topics.ts";
 
@@ -59,7 +59,7 @@ function accountJson(sb: Sandbox, id: number) {
   };
 }
 
-const routes: Array<[string, RegExp, Handler]> = [
+const routes: Route<Sandbox>[] = [
   ["POST", /^\/_sandbox\/reset$/, async (sb, req) => {
     const b = await readBody(req, ResetSchema);
     if (!b.ok) return b.res;
@@ -179,17 +179,6 @@ const routes: Array<[string, RegExp, Handler]> = [
   ["GET", /^\/_sandbox\/events$/, (sb) => json({ events: sb.webhooks.events.slice().reverse() })],
 ];
 
-export async function controlApi(sb: Sandbox, req: Request, url: URL): Promise<Response> {
-  let pathMatched = false;
-  for (const [method, pattern, handler] of routes) {
-    const match = pattern.exec(url.pathname);
-    if (!match) continue;
-    pathMatched = true;
-    if (method !== req.method) continue;
-    return await handler(sb, req, match.slice(1).map((s) => decodeURIComponent(s)), url);
-  }
-  if (pathMatched) {
-    return apiError(405, "method_not_allowed", `${req.method} is not allowed on ${url.pathname}`);
-  }
-  return apiError(404, "not_found", `No sandbox route ${req.method} ${url.pathname}`);
+export function controlApi(sb: Sandbox, req: Request, url: URL): Promise<Response> {
+  return dispatchRoutes(routes, sb, req, url);
 }

@@ -3,12 +3,6 @@ import { z } from "zod";
 import type { Sandbox } from "./context.ts";
 import { idOf } from "./ids.ts";
 
-export type Handler = (
-  sb: Sandbox,
-  req: Request,
-  params: string[],
-  url: URL,
-) => Promise<Response> | Response;
 
 export const Address = z.object({
   street1: z.string().optional(),

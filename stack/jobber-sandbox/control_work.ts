@@ -2,9 +2,9 @@
 // Jobber would (to accounts that have the app installed) and answers with the job as it now is.
 import { z } from "zod";
 import type { Sandbox } from "./context.ts";
-import { accountParam, Address, type Handler } from "./control_common.ts";
+import { accountParam, Address } from "./control_common.ts";
 import { PLACES } from "./geo.ts";
-import { apiError, json, notFound, readBody } from "./http.ts";
+import { apiError, json, notFound, readBody, type Route } from "../sandbox_http.ts";
 import { encodeId, idOf } from "./ids.ts";
 import { jobJson, userJson } from "./serialize.ts";
 import {
@@ -112,7 +112,7 @@ function jobParam(sb: Sandbox, raw: string): number | null {
   return id !== null && sb.store.jobs.has(id) ? id : null;
 }
 
-export const workRoutes: Array<[string, RegExp, Handler]> = [
+export const workRoutes: Route<Sandbox>[] = [
   ["GET", /^\/_sandbox\/places$/, () => json({ places: PLACES })],
   ["GET", /^\/_sandbox\/accounts\/([^/]+)\/users$/, (sb, _req, [raw]) => {
     const id = accountParam(sb, raw!);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type FiredTopic, WEBHOOK_TOPICS } from "./topics.ts";
+import { definedFields } from "../sandbox_http.ts";
 
 /** A webhook fault switch: off, on for every topic, or on for the listed topics only. */
 export type TopicSwitch = boolean | FiredTopic[];
@@ -106,21 +107,16 @@ export const FaultsPatchSchema = z.object({
 
 export type FaultsPatch = z.infer<typeof FaultsPatchSchema>;
 
-type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
-
-function defined<T extends object>(patch: T | undefined): Defined<T> {
-  return Object.fromEntries(Object.entries(patch ?? {}).filter(([, v]) => v !== undefined)) as Defined<T>;
-}
 
 /** Partial updates merge one level deep, so `{webhooks: {drop: true}}` keeps the other switches. */
 export function mergeFaults(current: Faults, patch: FaultsPatch): Faults {
   const { webhooks, bucket, rateLimit, failNext, ...top } = patch;
   return {
     ...current,
-    ...defined(top),
-    webhooks: { ...current.webhooks, ...defined(webhooks) },
-    bucket: { ...current.bucket, ...defined(bucket) },
-    rateLimit: { ...current.rateLimit, ...defined(rateLimit) },
-    failNext: { ...current.failNext, ...defined(failNext) },
+    ...definedFields(top),
+    webhooks: { ...current.webhooks, ...definedFields(webhooks) },
+    bucket: { ...current.bucket, ...definedFields(bucket) },
+    rateLimit: { ...current.rateLimit, ...definedFields(rateLimit) },
+    failNext: { ...current.failNext, ...definedFields(failNext) },
   };
 }

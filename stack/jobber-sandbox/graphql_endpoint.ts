@@ -2,7 +2,7 @@ import { type DocumentNode, execute, type ExecutionResult, GraphQLError, parse, 
 import { applyLatency, bucketFor, disconnectAccount, type Sandbox, windowFor } from "./context.ts";
 import { actualQueryCost, requestedQueryCost } from "./cost.ts";
 import { encodeId } from "./ids.ts";
-import { json } from "./http.ts";
+import { json } from "../sandbox_http.ts";
 import type { GqlContext } from "./resolvers.ts";
 
 export const THROTTLE_DOCS = "https://developer.getjobber.com/docs/using_jobbers_api/api_rate_limits/";

@@ -1,6 +1,6 @@
 import { applyLatency, type Sandbox } from "./context.ts";
 import { encodeId } from "./ids.ts";
-import { escapeHtml, html, json } from "./http.ts";
+import { escapeHtml, html, json } from "../sandbox_http.ts";
 
 // Doorkeeper's wording, which Jobber's OAuth server answers with.
 const INVALID_CODE =

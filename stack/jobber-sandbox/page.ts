@@ -1,6 +1,6 @@
 import { disconnectAccount, type Sandbox } from "./context.ts";
 import { encodeId, idOf } from "./ids.ts";
-import { escapeHtml as e, html } from "./http.ts";
+import { escapeHtml as e, html } from "../sandbox_http.ts";
 import { jobAction, jobsSection, postButton } from "./page_jobs.ts";
 import { clientName } from "./store.ts";
 

@@ -4,7 +4,7 @@
 import type { Sandbox } from "./context.ts";
 import { PLACES, UNPLACED_ADDRESS } from "./geo.ts";
 import { encodeId, idOf, isoSeconds } from "./ids.ts";
-import { escapeHtml as e, html } from "./http.ts";
+import { escapeHtml as e, html } from "../sandbox_http.ts";
 import type { AccountRecord, JobRecord, VisitRecord } from "./model.ts";
 import { clientName, type Store } from "./store.ts";
 import {

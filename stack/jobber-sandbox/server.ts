@@ -4,7 +4,7 @@ import { controlApi } from "./control.ts";
 import { Counters } from "./counters.ts";
 import { defaultFaults } from "./faults.ts";
 import { graphqlEndpoint } from "./graphql_endpoint.ts";
-import { apiError } from "./http.ts";
+import { apiError } from "../sandbox_http.ts";
 import { encodeId } from "./ids.ts";
 import { createLogger } from "./log.ts";
 import { authorizeDecision, authorizePage, tokenEndpoint } from "./oauth.ts";

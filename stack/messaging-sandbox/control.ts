@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { MessagingSandbox } from "./context.ts";
 import { defaultFaults, FaultsPatchSchema, mergeFaults } from "./faults.ts";
-import { apiError, describeZodError, json, readJson } from "./http.ts";
+import { apiError, describeZodError, dispatchRoutes, json, readJson, type Route } from "../sandbox_http.ts";
 import { oneClickUrl, reply, unsubscribe } from "./inbound.ts";
 import type { EmailRecord, SmsRecord } from "./store.ts";
 
@@ -58,7 +58,6 @@ export function emailView(e: EmailRecord) {
   };
 }
 
-type Handler = (sb: MessagingSandbox, req: Request, params: string[], url: URL) => Promise<Response> | Response;
 
 async function body<T>(req: Request, schema: z.ZodType<T>): Promise<{ ok: true; value: T } | { ok: false; res: Response }> {
   const raw = await readJson(req);
@@ -78,7 +77,7 @@ export function resetSandbox(sb: MessagingSandbox): void {
   sb.webhooks = { smsInbound: sb.options.smsInboundUrl, emailEvents: sb.options.emailWebhookUrl };
 }
 
-const routes: Array<[string, RegExp, Handler]> = [
+const routes: Route<MessagingSandbox>[] = [
   ["POST", /^\/_sandbox\/reset$/, async (sb, req) => {
     const b = await body(req, z.object({}).strict());
     if (!b.ok) return b.res;
@@ -153,15 +152,6 @@ const routes: Array<[string, RegExp, Handler]> = [
   ["GET", /^\/_sandbox\/counters$/, (sb) => json(sb.counters)],
 ];
 
-export async function controlApi(sb: MessagingSandbox, req: Request, url: URL): Promise<Response> {
-  let pathMatched = false;
-  for (const [method, pattern, handler] of routes) {
-    const match = pattern.exec(url.pathname);
-    if (!match) continue;
-    pathMatched = true;
-    if (method !== req.method) continue;
-    return await handler(sb, req, match.slice(1).map((s) => decodeURIComponent(s)), url);
-  }
-  if (pathMatched) return apiError(405, "method_not_allowed", `${req.method} is not allowed on ${url.pathname}`);
-  return apiError(404, "not_found", `No sandbox route ${req.method} ${url.pathname}`);
+export function controlApi(sb: MessagingSandbox, req: Request, url: URL): Promise<Response> {
+  return dispatchRoutes(routes, sb, req, url);
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { definedFields } from "../sandbox_http.ts";
 
 /** Everything a test or a person can switch; `PUT /_sandbox/faults` merges partial updates. */
 export interface Faults {
@@ -68,22 +69,17 @@ export const FaultsPatchSchema = z.object({
 
 export type FaultsPatch = z.infer<typeof FaultsPatchSchema>;
 
-type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
-
-function defined<T extends object>(patch: T | undefined): Defined<T> {
-  return Object.fromEntries(Object.entries(patch ?? {}).filter(([, v]) => v !== undefined)) as Defined<T>;
-}
 
 export function mergeFaults(current: Faults, patch: FaultsPatch): Faults {
   const { twilio, resend, callbacks, limits, lifecycle, ...top } = patch;
   const merged: Faults = {
     ...current,
-    ...defined(top),
-    twilio: { ...current.twilio, ...defined(twilio) },
-    resend: { ...current.resend, ...defined(resend) },
-    callbacks: { ...current.callbacks, ...defined(callbacks) },
-    limits: { ...current.limits, ...defined(limits) },
-    lifecycle: { ...current.lifecycle, ...defined(lifecycle) },
+    ...definedFields(top),
+    twilio: { ...current.twilio, ...definedFields(twilio) },
+    resend: { ...current.resend, ...definedFields(resend) },
+    callbacks: { ...current.callbacks, ...definedFields(callbacks) },
+    limits: { ...current.limits, ...definedFields(limits) },
+    lifecycle: { ...current.lifecycle, ...definedFields(lifecycle) },
   };
   if (merged.lifecycle.deliveredAfterMs < merged.lifecycle.sentAfterMs) {
     merged.lifecycle.deliveredAfterMs = merged.lifecycle.sentAfterMs;

@@ -2,7 +2,7 @@
 // inbox (read, tap a link, press Unsubscribe). Server-rendered; every value is escaped, and nothing
 // on it is taken from the page's own URL.
 import type { MessagingSandbox } from "./context.ts";
-import { escapeHtml as e, html } from "./http.ts";
+import { escapeHtml as e, html } from "../sandbox_http.ts";
 import { oneClickUrl, reply, senderFor, unsubscribe } from "./inbound.ts";
 import type { EmailRecord, SmsRecord } from "./store.ts";
 

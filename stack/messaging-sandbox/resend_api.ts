@@ -2,7 +2,7 @@
 // per-key rate limits with ratelimit-* / retry-after headers, and the email's event lifecycle.
 import { applyLatency, type MessagingSandbox } from "./context.ts";
 import { emailEvent } from "./events.ts";
-import { json } from "./http.ts";
+import { json } from "../sandbox_http.ts";
 import { addressBehaviour, parseAddress } from "./scripted.ts";
 import type { EmailRecord } from "./store.ts";
 

@@ -2,7 +2,7 @@ import type { MessagingSandbox } from "./context.ts";
 import { controlApi } from "./control.ts";
 import { Counters } from "./counters.ts";
 import { defaultFaults } from "./faults.ts";
-import { apiError } from "./http.ts";
+import { apiError } from "../sandbox_http.ts";
 import { createLogger } from "./log.ts";
 import { type MessagingSandboxOptions, resolveOptions } from "./options.ts";
 import { Outbox } from "./outbox.ts";

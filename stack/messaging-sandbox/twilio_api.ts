@@ -2,7 +2,7 @@
 // and codes, per-sender rate limits and remembered STOPs.
 import { applyLatency, type MessagingSandbox } from "./context.ts";
 import { smsJson } from "./events.ts";
-import { json } from "./http.ts";
+import { json } from "../sandbox_http.ts";
 import { numberBehaviour } from "./scripted.ts";
 import { startLifecycle } from "./sms_lifecycle.ts";
 import { newSmsSid, segmentsOf, type SmsRecord } from "./store.ts";

@@ -1,3 +1,5 @@
+// HTTP helpers both local sandboxes (Jobber, messaging) answer with: JSON and HTML responses, the
+// control API's one error shape, body validation that names the field, HTML escaping.
 import type { z } from "zod";
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
@@ -71,4 +73,32 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
     }, { once: true });
   });
+}
+
+/** A control API route: method, path pattern (its groups become `params`, URI-decoded) and handler. */
+export type Route<S> = [
+  method: string,
+  pattern: RegExp,
+  handler: (sb: S, req: Request, params: string[], url: URL) => Promise<Response> | Response,
+];
+
+/** Runs the first route matching path and method; a known path with another method is a 405. */
+export async function dispatchRoutes<S>(routes: readonly Route<S>[], sb: S, req: Request, url: URL): Promise<Response> {
+  let pathMatched = false;
+  for (const [method, pattern, handler] of routes) {
+    const match = pattern.exec(url.pathname);
+    if (!match) continue;
+    pathMatched = true;
+    if (method !== req.method) continue;
+    return await handler(sb, req, match.slice(1).map((s) => decodeURIComponent(s)), url);
+  }
+  if (pathMatched) return apiError(405, "method_not_allowed", `${req.method} is not allowed on ${url.pathname}`);
+  return apiError(404, "not_found", `No sandbox route ${req.method} ${url.pathname}`);
+}
+
+type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
+
+/** The fields of a partial faults patch that were given, so merging never writes `undefined`. */
+export function definedFields<T extends object>(patch: T | undefined): Defined<T> {
+  return Object.fromEntries(Object.entries(patch ?? {}).filter(([, v]) => v !== undefined)) as Defined<T>;
 }
