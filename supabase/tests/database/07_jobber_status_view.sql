@@ -35,15 +35,16 @@ select is(
     "sync": {"run_id": null, "kind": null, "state": "never", "processed": 0, "total": null, "synced": 0,
              "errors": 0, "started_at": null, "finished_at": null, "error": null,
              "created": 0, "updated": 0, "removed": 0, "since": null},
-    "webhooks": {"last_event_at": null, "pending": 0, "failed": 0}
+    "webhooks": {"last_event_at": null, "pending": 0, "failed": 0},
+    "jobs": {"completed_30d": 0, "last_completed_at": null}
   }$$::jsonb,
   'a business that never connected has the full status with every SPEC §5 key: disconnected, sync never, its own customer counts'
 );
 select is(
   (select array_agg(k order by n) from public.jobber_status, json_object_keys(status) with ordinality as x(k, n)),
   array['connected', 'connectionStatus', 'account_name', 'last_sync', 'token_expires_at', 'connection',
-        'needs_reconnect', 'error_message', 'customers', 'sync', 'webhooks'],
-  'the status keys come in SPEC §5''s order: the dashboard''s original fields first'
+        'needs_reconnect', 'error_message', 'customers', 'sync', 'webhooks', 'jobs'],
+  'the status keys come in SPEC §5''s order (the dashboard''s original fields first), then SPEC §9''s jobs'
 );
 select is(
   (select array_agg(k order by n) from public.jobber_status, json_object_keys(status -> 'sync') with ordinality as x(k, n)),

@@ -149,8 +149,8 @@ select set_eq(
       from pg_proc p
      where p.pronamespace = 'private'::regnamespace
        and has_function_privilege('authenticated', p.oid, 'execute')$$,
-  array['private.has_business_role(uuid,text[],uuid)'],
-  'the membership helper is the only private function authenticated may execute'
+  array['private.has_business_role(uuid,text[],uuid)', 'private.jobber_webhook_counts(uuid)'],
+  'the membership helper and the status view''s membership-checked webhook counts are the only private functions authenticated may execute'
 );
 select is_empty(
   $$select c.relname::text
