@@ -27,3 +27,28 @@ export async function mappingDbErrors<T>(work: () => Promise<T>): Promise<T> {
     throw toAppError(err);
   }
 }
+
+// What the postgres driver says when it cannot reach the database at all (refused, reset, timed
+// out, a connection closed under it), and the SQLSTATEs of a server that is shutting down,
+// starting up or out of connections: the request may succeed if simply sent again.
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+]);
+const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300"]);
+
+/** True when `err` means the database could not be reached or is not accepting work right now. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return false;
+  // Class 08: connection exceptions.
+  return UNREACHABLE_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code);
+}

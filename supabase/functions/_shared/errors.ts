@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   internal_error: 500,
   jobber_error: 502,
   jobber_unavailable: 503,
+  service_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -64,5 +65,9 @@ export const methodNotAllowed = (method: string, allowed: readonly string[]) =>
   );
 export const payloadTooLarge = (maxBytes: number) =>
   new AppError("payload_too_large", `The request body is larger than the ${maxBytes}-byte limit.`);
+/** Our own database could not be reached: the caller should try again (Jobber retries a 503). */
+export const serviceUnavailable = (
+  message = "Blipp cannot record this right now; send it again in a moment.",
+) => new AppError("service_unavailable", message);
 export const notConnected = (message = "This business is not connected to Jobber.") =>
   new AppError("not_connected", message);

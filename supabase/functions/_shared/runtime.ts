@@ -45,6 +45,10 @@ export interface Tuning {
   sendTimeBudgetMs: number;
   /** The review sender's lease; messages held by a worker silent for longer are taken over. */
   sendLeaseMs: number;
+  /** The webhook worker's lease; events held by a worker silent for longer are claimed again. */
+  webhookLeaseMs: number;
+  /** Connected businesses are reconciled when their last reconciliation is this old. */
+  reconcileIntervalMs: number;
 }
 
 const number = (env: Record<string, string | undefined>, name: string, fallback: number): number => {
@@ -79,6 +83,8 @@ export function readTuning(env: Record<string, string | undefined>): Tuning {
     maxPendingInstalls: count(env, "MARKETPLACE_PENDING_INSTALLS_MAX", 50),
     sendTimeBudgetMs: number(env, "SEND_TIME_BUDGET_MS", 100_000),
     sendLeaseMs: number(env, "SEND_LEASE_MS", 60_000),
+    webhookLeaseMs: number(env, "WEBHOOK_LEASE_MS", 60_000),
+    reconcileIntervalMs: number(env, "RECONCILE_INTERVAL_MS", 60 * 60_000),
   };
 }
 

@@ -7,10 +7,12 @@
 // `select private.register_worker_task('<name>', '<cron schedule>' or null);`.
 import type { z } from "zod";
 import { continueSyncs } from "./tasks/continue_syncs.ts";
+import { processWebhooks } from "./tasks/process_webhooks.ts";
+import { reconcile } from "./tasks/reconcile.ts";
 import { refreshTokens } from "./tasks/refresh_tokens.ts";
 import { sendReviewMessagesTask } from "./tasks/send_review_messages.ts";
 
-export const TASKS = [refreshTokens, continueSyncs, sendReviewMessagesTask] as const;
+export const TASKS = [refreshTokens, continueSyncs, sendReviewMessagesTask, processWebhooks, reconcile] as const;
 
 export type Task = (typeof TASKS)[number];
 export type TaskName = Task["name"];

@@ -3,10 +3,9 @@
 // inside HTTP 200 and says "disconnected" in 4xx bodies and GraphQL errors; this is where that is
 // read, and nowhere else.
 import { z } from "zod";
-import { excerpt, JobberDisconnectedError, JobberError, JobberGraphQLError } from "./errors.ts";
+import { excerpt, JobberDisconnectedError, JobberError, JobberGraphQLError, saysDisconnected } from "./errors.ts";
 import type { Answer } from "./transport.ts";
 
-const DISCONNECTED_PATTERN = /User has disconnected this app|This account is not active/i;
 export const RETRY_BASE_MS = 500;
 export const RATE_LIMIT_RETRY_BASE_MS = 5_000;
 
@@ -40,7 +39,7 @@ export function judge(answer: Answer): Verdict {
   const errors = answer.errors.map((e) => graphqlErrorSchema.parse(e ?? {}));
   if (errors.length === 0) return { kind: "ok", data: answer.data, extensions };
   if (errors.some((e) => e.extensions?.code === "THROTTLED")) return { kind: "throttled", extensions };
-  if (errors.some((e) => DISCONNECTED_PATTERN.test(e.message))) throw new JobberDisconnectedError();
+  if (errors.some((e) => saysDisconnected(e.message))) throw new JobberDisconnectedError();
   throw new JobberGraphQLError(
     `Jobber answered with a GraphQL error: ${JSON.stringify(excerpt(errors[0]!.message))}`,
     errors,
@@ -49,7 +48,7 @@ export function judge(answer: Answer): Verdict {
 
 function judgeHttpError(status: number, body: string, retryAfter: string | null): Verdict {
   // Only error answers are searched: a 200 body holds client data, which could contain anything.
-  if (status >= 400 && status < 500 && DISCONNECTED_PATTERN.test(body)) throw new JobberDisconnectedError();
+  if (status >= 400 && status < 500 && saysDisconnected(body)) throw new JobberDisconnectedError();
   if (status === 401) return { kind: "unauthorized" };
   if (status === 429) return { kind: "retry", reason: "HTTP 429", baseMs: RATE_LIMIT_RETRY_BASE_MS, retryAfter };
   // Queries are read-only and safe to repeat. (Mutations we send - appDisconnect - are idempotent.)

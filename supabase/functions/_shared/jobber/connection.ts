@@ -11,6 +11,7 @@ import { notConnected } from "../errors.ts";
 import { refreshTokens } from "./oauth.ts";
 import { JobberAuthError, JobberDisconnectedError } from "./errors.ts";
 import { createJobberClient, type JobberClient } from "./graphql.ts";
+import { jobberSaysDisconnected } from "./disconnected.ts";
 
 export interface TokenRow {
   access_token: string | null;
@@ -26,6 +27,8 @@ export type RefreshOutcome =
   | { kind: "refreshed"; accessToken: string; expiresAt: Date }
   | { kind: "already_fresh"; accessToken: string; expiresAt: Date }
   | { kind: "reconnect_required"; message: string }
+  /** Jobber answered the refresh saying the app was disconnected: the business now is. */
+  | { kind: "disconnected"; message: string }
   | { kind: "cooling_down"; retryAt: Date }
   | { kind: "transient_failure"; message: string; retryAt: Date }
   | { kind: "not_connected" };
@@ -63,7 +66,9 @@ export function refreshDecision(
   now: Date,
   marginMs: number,
   rejectedAccessToken?: string,
-): Exclude<RefreshOutcome, { kind: "refreshed" | "transient_failure" | "reconnect_required" }> | { kind: "refresh" } {
+): Exclude<RefreshOutcome, { kind: "refreshed" | "transient_failure" | "reconnect_required" | "disconnected" }> | {
+  kind: "refresh";
+} {
   if (!row || row.connection_status !== "connected" || !row.access_token) return { kind: "not_connected" };
   const expiresAt = row.token_expires_at ?? now;
   const fresh = { kind: "already_fresh", accessToken: row.access_token, expiresAt } as const;
@@ -131,6 +136,13 @@ async function spendRefreshToken(
   try {
     tokens = await refreshTokens(rt.config, refreshToken, jobberDeps(rt, log));
   } catch (err) {
+    if (err instanceof JobberDisconnectedError) {
+      await asService(rt.sql, (tx) =>
+        tx`select private.jobber_record_refresh_failure(${businessId}, ${claimer}, ${generation}, false, ${err.message})`
+      );
+      await jobberSaysDisconnected(rt, businessId, log, { source: "refresh", tokenGeneration: generation });
+      return { kind: "disconnected", message: err.message };
+    }
     if (err instanceof JobberAuthError && err.kind !== "invalid_client") {
       const message = "Jobber no longer accepts this connection's refresh token. Reconnect Jobber to resume syncing.";
       await asService(rt.sql, (tx) =>
@@ -170,26 +182,47 @@ async function spendRefreshToken(
   return { kind: "refreshed", accessToken: tokens.accessToken, expiresAt: tokens.expiresAt };
 }
 
-/** The current access token, refreshed first when it is within the refresh margin. */
-export async function validAccessToken(rt: Runtime, businessId: string, log: Logger): Promise<string> {
+/** An access token and the token generation it belongs to. */
+interface HeldToken {
+  accessToken: string;
+  generation: string;
+}
+
+/** The stored token as it is now (after a refresh: the refreshed one, with its generation). */
+async function storedToken(rt: Runtime, businessId: string): Promise<HeldToken> {
+  const row = await readTokens(rt, businessId);
+  if (!row || row.connection_status !== "connected" || !row.access_token) throw notConnected();
+  return { accessToken: row.access_token, generation: row.token_generation };
+}
+
+/** The current access token (with its generation), refreshed first when it is within the refresh margin. */
+async function validToken(rt: Runtime, businessId: string, log: Logger): Promise<HeldToken> {
   const row = await readTokens(rt, businessId);
   if (!row || row.connection_status !== "connected" || !row.access_token) throw notConnected();
   const expiresAt = row.token_expires_at?.getTime() ?? 0;
-  if (expiresAt - rt.now().getTime() > rt.tuning.refreshMarginMs) return row.access_token;
+  if (expiresAt - rt.now().getTime() > rt.tuning.refreshMarginMs) {
+    return { accessToken: row.access_token, generation: row.token_generation };
+  }
   const outcome = await refreshConnection(rt, businessId, log);
   switch (outcome.kind) {
     case "refreshed":
     case "already_fresh":
-      return outcome.accessToken;
+      return await storedToken(rt, businessId);
     case "reconnect_required":
+    case "disconnected":
       throw notConnected(outcome.message);
     case "not_connected":
       throw notConnected();
     case "cooling_down":
     case "transient_failure":
       // The stored token may still be valid for a few minutes; Jobber's 401 will tell.
-      return row.access_token;
+      return { accessToken: row.access_token, generation: row.token_generation };
   }
+}
+
+/** The current access token, refreshed first when it is within the refresh margin. */
+export async function validAccessToken(rt: Runtime, businessId: string, log: Logger): Promise<string> {
+  return (await validToken(rt, businessId, log)).accessToken;
 }
 
 /** What every Jobber call takes from the runtime: config, fetch, clock, sleep, randomness, logger. */
@@ -197,24 +230,45 @@ export function jobberDeps(rt: Runtime, log: Logger) {
   return { config: rt.config, fetch: rt.fetch, sleep: rt.sleep, now: rt.now, random: rt.random, logger: log };
 }
 
-/** A GraphQL client for one business: fresh token first, and one locked refresh after a 401. */
+/**
+ * A GraphQL client for one business: fresh token first, and one locked refresh after a 401. When
+ * Jobber answers that the app was disconnected (or the account is inactive), the "Jobber says
+ * disconnected" routine runs before the error reaches the caller - for the sync, the webhook
+ * worker, reconciliation and every other caller alike. A refresh Jobber merely refuses is not
+ * that: the connection is left `error` + needs_reconnect by the refresh, and the call fails
+ * not_connected.
+ */
 export function jobberClientFor(rt: Runtime, businessId: string, log: Logger): JobberClient {
-  let current: string | null = null;
-  return createJobberClient({
+  let current: HeldToken | null = null;
+  const client = createJobberClient({
     ...jobberDeps(rt, log),
-    getAccessToken: async () => (current ??= await validAccessToken(rt, businessId, log)),
+    getAccessToken: async () => (current ??= await validToken(rt, businessId, log)).accessToken,
     onUnauthorized: async () => {
-      const rejected = current ?? (await validAccessToken(rt, businessId, log));
-      const outcome = await refreshConnection(rt, businessId, log, { rejectedAccessToken: rejected });
+      const rejected = current ?? (await validToken(rt, businessId, log));
+      const outcome = await refreshConnection(rt, businessId, log, { rejectedAccessToken: rejected.accessToken });
       if (outcome.kind === "refreshed" || outcome.kind === "already_fresh") {
-        current = outcome.accessToken;
-        return current;
+        current = await storedToken(rt, businessId);
+        return current.accessToken;
       }
-      throw new JobberDisconnectedError(
-        outcome.kind === "reconnect_required" ? outcome.message : "Jobber refused the access token and it could not be refreshed.",
+      throw notConnected(
+        outcome.kind === "reconnect_required" || outcome.kind === "disconnected"
+          ? outcome.message
+          : "Jobber refused the access token and it could not be refreshed.",
       );
     },
   });
+  return {
+    async request(document, variables, resultSchema, options) {
+      try {
+        return await client.request(document, variables, resultSchema, options);
+      } catch (err) {
+        if (err instanceof JobberDisconnectedError) {
+          await jobberSaysDisconnected(rt, businessId, log, { source: "graphql", tokenGeneration: current?.generation ?? null });
+        }
+        throw err;
+      }
+    },
+  };
 }
 
 /**

@@ -53,7 +53,20 @@ export class JobberAuthError extends JobberError {
   }
 }
 
-/** Jobber says the app was disconnected or the account is inactive: stop, delete the tokens. */
+// Jobber's words for "this connection is gone from our side": after a disconnect (jobber-api §6)
+// and for an account that is no longer active.
+const DISCONNECTED_PATTERN = /User has disconnected this app|This account is not active/i;
+
+/** True when Jobber's answer says the app was disconnected or the account is inactive. */
+export function saysDisconnected(text: string): boolean {
+  return DISCONNECTED_PATTERN.test(text);
+}
+
+/**
+ * Jobber says the app was disconnected or the account is inactive: stop, delete the tokens
+ * (jobberSaysDisconnected in ./disconnected.ts). Raised only on Jobber's own word - a refresh
+ * token Jobber merely refuses is a reconnect prompt, not this.
+ */
 export class JobberDisconnectedError extends AppError {
   constructor(
     message = "Jobber says this app is no longer connected to the account; connect Jobber again.",

@@ -5,7 +5,14 @@ import { z } from "zod";
 import type { Config } from "../config.ts";
 import { silentLogger } from "../log.ts";
 import type { Logger } from "../log.ts";
-import { excerpt, JobberAuthError, JobberError, JobberUnavailableError } from "./errors.ts";
+import {
+  excerpt,
+  JobberAuthError,
+  JobberDisconnectedError,
+  JobberError,
+  JobberUnavailableError,
+  saysDisconnected,
+} from "./errors.ts";
 import { backoffDelay, failedBeforeSending, isTimeout, realSleep, retryAfterMs } from "./retry.ts";
 import type { Random, Sleep } from "./retry.ts";
 
@@ -166,6 +173,11 @@ async function tokenRequest(
     }
     if (res.status === 429 || res.status >= 500) {
       throw new JobberUnavailableError(`Cannot ${what}: Jobber answered ${res.status}.`);
+    }
+    // A refresh refused because Jobber no longer has the app on the account: the "Jobber says
+    // disconnected" routine's business, not a mere reconnect prompt.
+    if (res.status >= 400 && res.status < 500 && grant === "refresh_token" && saysDisconnected(text)) {
+      throw new JobberDisconnectedError();
     }
     if (res.status >= 400) throw oauthFailure(grant, what, res.status, text);
     if (res.status !== 200 && res.status !== 201) {

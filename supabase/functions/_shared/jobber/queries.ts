@@ -38,6 +38,85 @@ query ClientsPage($first: Int!, $after: String, $filter: ClientFilterAttributes)
 }
 ${CLIENT_FIELDS}`;
 
+// Jobs and visits as the webhook worker and reconciliation read them: the job with its client
+// (so a job whose client has no customer yet gets one from the same answer) and its property
+// (the address, and the coordinates its time zone comes from); a visit with its assignees (the
+// {technician} of a review message) and its job. Every connection has a small `first`, since
+// Jobber multiplies a connection's fields by it.
+const JOB_FIELDS = `
+fragment JobFields on Job {
+  id
+  jobNumber
+  title
+  jobStatus
+  jobType
+  total
+  completedAt
+  updatedAt
+  client { ...ClientFields }
+  property {
+    address { street1 street2 city province postalCode country coordinates { latitude longitude } }
+  }
+}`;
+
+const VISIT_FIELDS = `
+fragment VisitFields on Visit {
+  id
+  title
+  startAt
+  endAt
+  completedAt
+  isLastScheduledVisit
+  assignedUsers(first: 10) { nodes { name { full } } }
+}`;
+
+/** One client (CLIENT_CREATE / CLIENT_UPDATE / CLIENT_DESTROY). */
+export const CLIENT_QUERY = `
+query Client($id: EncodedId!) {
+  client(id: $id) { ...ClientFields }
+}
+${CLIENT_FIELDS}`;
+
+/** One job with its client and property (JOB_CREATE / JOB_UPDATE / JOB_CLOSED / JOB_DESTROY). */
+export const JOB_QUERY = `
+query Job($id: EncodedId!) {
+  job(id: $id) { ...JobFields }
+}
+${JOB_FIELDS}
+${CLIENT_FIELDS}`;
+
+/** One visit with its job (VISIT_COMPLETE). */
+export const VISIT_QUERY = `
+query Visit($id: EncodedId!) {
+  visit(id: $id) { ...VisitFields job { ...JobFields } }
+}
+${VISIT_FIELDS}
+${JOB_FIELDS}
+${CLIENT_FIELDS}`;
+
+/** A page of jobs completed (closed) within a window: reconciliation's first phase. */
+export const COMPLETED_JOBS_QUERY = `
+query CompletedJobs($first: Int!, $after: String, $filter: JobFilterAttributes) {
+  jobs(first: $first, after: $after, filter: $filter) {
+    nodes { ...JobFields }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+${JOB_FIELDS}
+${CLIENT_FIELDS}`;
+
+/** A page of visits completed within a window, each with its job: reconciliation's second phase. */
+export const COMPLETED_VISITS_QUERY = `
+query CompletedVisits($first: Int!, $after: String, $filter: VisitFilterAttributes) {
+  visits(first: $first, after: $after, filter: $filter) {
+    nodes { ...VisitFields job { ...JobFields } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+${VISIT_FIELDS}
+${JOB_FIELDS}
+${CLIENT_FIELDS}`;
+
 /** Acts on the token's own account and invalidates its tokens (Jobber requires we call it). */
 export const APP_DISCONNECT_MUTATION = `
 mutation AppDisconnect {
@@ -82,6 +161,66 @@ export const clientNodeSchema = z.object({
 
 export type JobberAddress = z.output<typeof addressSchema>;
 export type JobberClientNode = z.output<typeof clientNodeSchema>;
+
+const id = z.string().min(1);
+
+export const propertyAddressSchema = addressSchema.extend({
+  coordinates: z.object({ latitude: z.number(), longitude: z.number() }).nullish(),
+});
+
+export const jobNodeSchema = z.object({
+  id,
+  jobNumber: z.number().int().nullish(),
+  title: text,
+  jobStatus: text,
+  jobType: text,
+  total: z.number().nullish(),
+  completedAt: isoDateTime.nullish(),
+  updatedAt: isoDateTime,
+  // The client is checked on its own (a malformed client must not lose the job's completion).
+  client: z.unknown(),
+  property: z.object({ address: propertyAddressSchema.nullish() }).nullish(),
+});
+
+export const visitNodeSchema = z.object({
+  id,
+  title: text,
+  startAt: isoDateTime.nullish(),
+  endAt: isoDateTime.nullish(),
+  completedAt: isoDateTime.nullish(),
+  isLastScheduledVisit: flag,
+  assignedUsers: z.object({ nodes: z.array(z.object({ name: z.object({ full: text }).nullish() })) }).nullish(),
+});
+
+export const visitWithJobSchema = visitNodeSchema.extend({ job: jobNodeSchema });
+
+export type JobberPropertyAddress = z.output<typeof propertyAddressSchema>;
+export type JobberJobNode = z.output<typeof jobNodeSchema>;
+export type JobberVisitNode = z.output<typeof visitNodeSchema>;
+export type JobberVisitWithJob = z.output<typeof visitWithJobSchema>;
+
+// Single-record lookups answer null for a record that is gone (deleted, or another account's).
+export const clientResultSchema = z.object({ client: z.unknown() });
+export const jobResultSchema = z.object({ job: jobNodeSchema.nullable() });
+export const visitResultSchema = z.object({ visit: visitWithJobSchema.nullable() });
+
+const pageInfoSchema = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullish() });
+// Page envelopes; nodes are checked one by one, so one malformed node does not stop the rest.
+export const completedJobsPageSchema = z.object({
+  jobs: z.object({ nodes: z.array(z.unknown()), pageInfo: pageInfoSchema }),
+});
+export const completedVisitsPageSchema = z.object({
+  visits: z.object({ nodes: z.array(z.unknown()), pageInfo: pageInfoSchema }),
+});
+
+/** Variables for a page of jobs / visits completed within [after, before]. */
+export function completedWithinVariables(first: number, after: string | null, window: { from: Date; to: Date }) {
+  return {
+    first,
+    after,
+    filter: { completedAt: { after: window.from.toISOString(), before: window.to.toISOString() } },
+  };
+}
 
 export const accountResultSchema = z.object({
   account: z.object({ id: z.string().min(1), name: z.string() }),

@@ -36,7 +36,16 @@ Deno.test({
       & { data?: IntrospectionQuery }
       & IntrospectionQuery;
     const schema = buildClientSchema(introspection.data ?? introspection);
-    assert.deepEqual(documents.map(([name]) => name).sort(), ["ACCOUNT_QUERY", "APP_DISCONNECT_MUTATION", "CLIENTS_PAGE_QUERY"]);
+    assert.deepEqual(documents.map(([name]) => name).sort(), [
+      "ACCOUNT_QUERY",
+      "APP_DISCONNECT_MUTATION",
+      "CLIENTS_PAGE_QUERY",
+      "CLIENT_QUERY",
+      "COMPLETED_JOBS_QUERY",
+      "COMPLETED_VISITS_QUERY",
+      "JOB_QUERY",
+      "VISIT_QUERY",
+    ]);
     for (const [name, document] of documents) {
       const errors = validate(schema, parse(document));
       assert.deepEqual(errors.map((e) => e.message), [], `${name} is invalid`);

@@ -142,6 +142,12 @@ export async function runSync(rt: Runtime, run: SyncRun, log: Logger, lease: Lea
       return outcome === "failed" ? "failed" : "retry_later";
     } catch (giveBackErr) {
       if (!isLeaseLost(giveBackErr)) throw giveBackErr;
+      if (err instanceof JobberDisconnectedError) {
+        // "Jobber says disconnected" (run by the client before the error got here) cancelled
+        // this run along with the connection.
+        log.warn("sync_cancelled_disconnected", { run_id: run.id, business_id: run.business_id });
+        return "failed";
+      }
       log.warn("sync_lease_lost", { run_id: run.id });
       return "lost";
     }

@@ -47,6 +47,7 @@ async function refreshDueTokens(rt: Runtime, log: Logger) {
     refreshed: count("refreshed"),
     already_fresh: count("already_fresh"),
     needs_reconnect: count("reconnect_required"),
+    disconnected_in_jobber: count("disconnected"),
     failed: count("transient_failure"),
   };
 }
