@@ -13,7 +13,7 @@ function stateOf(status: JobberStatus): CardState {
   return deriveCardState({ status, loadError: null, connectError: null, connecting: false });
 }
 
-function renderCard(state: CardState, { role = 'owner', busy = null, actionError = null }: { role?: Role; busy?: 'sync' | 'disconnect' | null; actionError?: string | null } = {}) {
+function renderCard(state: CardState, { role = 'owner', busy = null, actionError = null }: { role?: Role; busy?: 'sync' | 'disconnect' | 'replay' | null; actionError?: string | null } = {}) {
   const connection: JobberConnectionCardViewProps['connection'] = {
     state,
     busy,
@@ -22,6 +22,7 @@ function renderCard(state: CardState, { role = 'owner', busy = null, actionError
     cancelConnect: vi.fn(),
     sync: vi.fn(async () => {}),
     disconnect: vi.fn(async () => {}),
+    replay: vi.fn(async () => {}),
     retry: vi.fn(async () => {}),
   };
   render(<JobberConnectionCardView connection={connection} role={role} now={NOW} />);
@@ -72,6 +73,60 @@ describe('JobberConnectionCardView', () => {
   it('says how many webhook updates failed', () => {
     renderCard(stateOf(connectedStatus({ webhooks: { last_event_at: '2025-10-12T02:00:00.000Z', failed: 3 } })));
     expect(screen.getByText('3 updates failed')).toBeTruthy();
+  });
+
+  it('shows when the last update arrived and how many wait to be applied', () => {
+    renderCard(stateOf(connectedStatus({ webhooks: { last_event_at: '2025-10-12T03:32:30.000Z', pending: 4 } })));
+    const row = screen.getByText('Updates from Jobber').nextElementSibling!;
+    expect(row.textContent).toBe('● Receiving updates (last just now) · 4 updates waiting');
+    expect(within(row as HTMLElement).getByText('just now').getAttribute('dateTime')).toBe('2025-10-12T03:32:30.000Z');
+  });
+
+  it('offers an owner Replay for failed updates, described by the failed count', async () => {
+    const connection = renderCard(stateOf(connectedStatus({ webhooks: { last_event_at: '2025-10-12T02:00:00.000Z', failed: 3 } })));
+    const replay = screen.getByRole('button', { name: 'Replay' });
+    expect(document.getElementById(replay.getAttribute('aria-describedby')!)?.textContent).toBe('▲ 3 updates failed');
+    await userEvent.click(replay);
+    expect(connection.replay).toHaveBeenCalledOnce();
+  });
+
+  it('shows "Replaying…" on a disabled Replay while the replay runs', () => {
+    renderCard(stateOf(connectedStatus({ webhooks: { failed: 1 } })), { role: 'admin', busy: 'replay' });
+    expect(screen.getByRole('button', { name: 'Replaying…' })).toHaveProperty('disabled', true);
+  });
+
+  it('shows members the failed count but no Replay button', () => {
+    renderCard(stateOf(connectedStatus({ webhooks: { failed: 2 } })), { role: 'member' });
+    expect(screen.getByText('2 updates failed')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Replay' })).toBeNull();
+    expect(screen.getByText('Ask an owner or admin to replay them.', { exact: false })).toBeTruthy();
+  });
+
+  it('counts the jobs done in the last 30 days, with the latest one', () => {
+    renderCard(stateOf(connectedStatus({ jobs: { completed_30d: 1234, last_completed_at: '2025-10-12T01:32:49.112Z' } })));
+    expect(screen.getByText('Jobs done (30 days)').nextElementSibling?.textContent).toBe('1,234 (last 2 hours ago)');
+  });
+
+  it('says so when Jobber disconnected the app, with Reconnect for an owner', async () => {
+    const status = makeStatus({
+      connectionStatus: 'disconnected',
+      needs_reconnect: true,
+      error_message: 'Disconnected in Jobber: this app was disconnected from the Jobber account.',
+      account_name: 'Sparkle Cleaning Co',
+    });
+    const connection = renderCard(stateOf(status));
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toContain('Disconnected in Jobber');
+    expect(screen.getByRole('status').textContent).toBe('Disconnected in Jobber. Reconnect to resume.');
+    await userEvent.click(screen.getByRole('button', { name: 'Reconnect' }));
+    expect(connection.connect).toHaveBeenCalledOnce();
+    expect(screen.queryByRole('button', { name: 'Replay' })).toBeNull();
+  });
+
+  it('tells a member that Jobber disconnected the app, without a Reconnect button', () => {
+    renderCard(stateOf(makeStatus({ connectionStatus: 'disconnected', needs_reconnect: true })), { role: 'member' });
+    expect(screen.getByRole('alert').textContent).toContain('Disconnected in Jobber');
+    expect(screen.queryByRole('button', { name: 'Reconnect' })).toBeNull();
   });
 
   it('shows a progress bar with the processed and total counts while syncing, with Sync Customers disabled', () => {

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { formatDateTime, formatNumber, formatRelative, formatTime, plural } from './format';
 import { canManageConnection, type CardState, type Role } from './state';
-import type { JobberStatus } from './status';
+import { isDisconnectedInJobber, type JobberStatus } from './status';
 import { useJobberConnection, type JobberConnection, type JobberSupabase, type UseJobberConnectionOptions } from './useJobberConnection';
 import './jobber.css';
 
@@ -28,7 +28,7 @@ export function JobberConnectionCard({ supabase, businessId, role, appOrigin, po
 }
 
 export interface JobberConnectionCardViewProps {
-  connection: Pick<JobberConnection, 'state' | 'busy' | 'actionError' | 'connect' | 'cancelConnect' | 'sync' | 'disconnect' | 'retry'>;
+  connection: Pick<JobberConnection, 'state' | 'busy' | 'actionError' | 'connect' | 'cancelConnect' | 'sync' | 'disconnect' | 'retry' | 'replay'>;
   role: Role;
   /** Clock for relative times; defaults to the time of rendering. */
   now?: number;
@@ -48,7 +48,7 @@ export function announce(state: CardState): string {
     case 'syncing':
       return syncProgressText(state.status);
     case 'needs_reconnect':
-      return 'Jobber needs to be reconnected.';
+      return isDisconnectedInJobber(state.status) ? 'Disconnected in Jobber. Reconnect to resume.' : 'Jobber needs to be reconnected.';
     case 'error':
       return state.message;
   }
@@ -146,20 +146,24 @@ function Body({ state, connection, canManage, now }: BodyProps) {
     case 'connected':
     case 'syncing':
       return <ConnectedBody status={state.status} syncing={state.kind === 'syncing'} connection={connection} canManage={canManage} now={now} />;
-    case 'needs_reconnect':
+    case 'needs_reconnect': {
+      // Jobber itself let go of the app (disconnected from Jobber's side, or the account is no
+      // longer active): say so, rather than suggesting something merely went stale.
+      const inJobber = isDisconnectedInJobber(state.status);
       return (
         <>
           <div className="jc-banner jc-banner-warning" role="alert">
             <strong>
-              <span aria-hidden="true">⚠ </span>Jobber needs to be reconnected
+              <span aria-hidden="true">⚠ </span>
+              {inJobber ? 'Disconnected in Jobber' : 'Jobber needs to be reconnected'}
             </strong>
             {state.message && <p>{state.message}</p>}
           </div>
-          <Details status={state.status} now={now} />
+          <Details status={state.status} now={now} connection={connection} canManage={canManage} />
           {canManage ? (
             <div className="jc-actions">
               <button type="button" className="jc-button jc-primary" onClick={connection.connect}>
-                Reconnect Jobber
+                {inJobber ? 'Reconnect' : 'Reconnect Jobber'}
               </button>
             </div>
           ) : (
@@ -167,6 +171,7 @@ function Body({ state, connection, canManage, now }: BodyProps) {
           )}
         </>
       );
+    }
     case 'error':
       return (
         <>
@@ -236,7 +241,7 @@ function ConnectedBody({ status, syncing, connection, canManage, now }: Connecte
         <LastRun status={status} onRetry={() => void connection.sync()} busy={busy} />
       )}
 
-      <Details status={status} now={now} />
+      <Details status={status} now={now} connection={connection} canManage={canManage} />
 
       {confirming ? (
         <ConfirmDisconnect
@@ -343,7 +348,15 @@ function LastRun({ status, onRetry, busy }: { status: JobberStatus; onRetry: () 
   }
 }
 
-function Details({ status, now }: { status: JobberStatus; now: number }) {
+interface DetailsProps {
+  status: JobberStatus;
+  now: number;
+  connection: BodyProps['connection'];
+  canManage: boolean;
+}
+
+function Details({ status, now, connection, canManage }: DetailsProps) {
+  const { completed_30d: completed, last_completed_at: lastCompleted } = status.jobs;
   return (
     <dl className="jc-details">
       <div>
@@ -357,7 +370,19 @@ function Details({ status, now }: { status: JobberStatus; now: number }) {
       <div>
         <dt>Updates from Jobber</dt>
         <dd>
-          <WebhookHealth status={status} now={now} />
+          <WebhookHealth status={status} now={now} connection={connection} canManage={canManage} />
+        </dd>
+      </div>
+      <div>
+        <dt>Jobs done (30 days)</dt>
+        <dd>
+          {formatNumber(completed)}
+          {lastCompleted !== null && (
+            <span className="jc-muted">
+              {' '}
+              (last <RelativeTime iso={lastCompleted} now={now} />)
+            </span>
+          )}
         </dd>
       </div>
     </dl>
@@ -381,20 +406,42 @@ export function webhookHealthText(status: JobberStatus, now: number): { tone: 'o
   return { tone: 'idle', text: 'No updates in the last 24 hours' };
 }
 
-function WebhookHealth({ status, now }: { status: JobberStatus; now: number }): ReactNode {
+/**
+ * The "Updates from Jobber" row: whether Jobber's webhooks are arriving (and when the last one
+ * did), how many wait to be applied, and how many failed for good - with Replay for owners and
+ * admins, who may re-queue them (members see the count, not the button).
+ */
+function WebhookHealth({ status, now, connection, canManage }: DetailsProps): ReactNode {
   const { tone, text } = webhookHealthText(status, now);
   const icon = tone === 'ok' ? '● ' : tone === 'bad' ? '▲ ' : '○ ';
-  const last = status.webhooks.last_event_at;
+  const { last_event_at: last, pending, failed } = status.webhooks;
+  const countId = useId();
+  const replaying = connection.busy === 'replay';
   return (
-    <span className={`jc-health jc-health-${tone}`}>
-      <span aria-hidden="true">{icon}</span>
-      {text}
-      {last !== null && tone !== 'idle' && (
+    <span className="jc-updates">
+      <span className={`jc-health jc-health-${tone}`} id={countId}>
+        <span aria-hidden="true">{icon}</span>
+        {text}
+      </span>
+      {last !== null && (
         <span className="jc-muted">
           {' '}
           (last <RelativeTime iso={last} now={now} />)
         </span>
       )}
+      {pending > 0 && <span className="jc-muted"> · {plural(pending, 'update', 'updates')} waiting</span>}
+      {failed > 0 && status.connectionStatus === 'connected' && canManage && (
+        <button
+          type="button"
+          className="jc-button jc-inline-button"
+          onClick={() => void connection.replay()}
+          disabled={connection.busy !== null}
+          aria-describedby={countId}
+        >
+          {replaying ? 'Replaying…' : 'Replay'}
+        </button>
+      )}
+      {failed > 0 && !canManage && <span className="jc-muted"> Ask an owner or admin to replay them.</span>}
     </span>
   );
 }

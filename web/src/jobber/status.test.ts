@@ -32,6 +32,7 @@ const FROM_THE_DATABASE = {
     since: '2025-10-12T03:00:00.000Z',
   },
   webhooks: { last_event_at: '2025-10-12T03:30:00.000Z', pending: 2, failed: 1 },
+  jobs: { completed_30d: 12, last_completed_at: '2025-10-12T03:29:00.000Z' },
 };
 
 describe('parseStatus', () => {
@@ -48,12 +49,12 @@ describe('parseStatus', () => {
     // The keys SPEC §5 gives the status JSON, written out so a dropped key fails here.
     expect(Object.keys(status).sort()).toEqual([
       'account_name', 'connected', 'connection', 'connectionStatus', 'customers', 'error_message',
-      'last_sync', 'needs_reconnect', 'sync', 'token_expires_at', 'webhooks',
+      'jobs', 'last_sync', 'needs_reconnect', 'sync', 'token_expires_at', 'webhooks',
     ]);
   });
 
   it('ignores fields it does not know, so the database can add one before the card uses it', () => {
-    expect(parseStatus({ ...FROM_THE_DATABASE, jobs: { completed_30d: 4 } })).not.toHaveProperty('jobs');
+    expect(parseStatus({ ...FROM_THE_DATABASE, reviews: { asked_30d: 4 } })).not.toHaveProperty('reviews');
   });
 
   it('rejects a status missing a required part, or with an unknown connection status', () => {
@@ -85,6 +86,8 @@ describe('deriveCardState', () => {
     expect(kind(connectedStatus({ sync: { state: 'running' } }))).toBe('syncing');
     expect(kind(connectedStatus({ sync: { state: 'failed' } }))).toBe('connected');
     expect(kind(connectedStatus({ needs_reconnect: true, error_message: 'Token revoked' }))).toBe('needs_reconnect');
+    // Disconnected from Jobber's side: disconnected, but flagged for reconnecting.
+    expect(kind(makeStatus({ connectionStatus: 'disconnected', needs_reconnect: true }))).toBe('needs_reconnect');
     expect(kind(makeStatus({ connectionStatus: 'error', error_message: 'Jobber refused the token' }))).toBe('error');
   });
 

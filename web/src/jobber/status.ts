@@ -45,6 +45,7 @@ export const jobberStatusSchema = z.object({
     since: text,
   }),
   webhooks: z.object({ last_event_at: text, pending: count, failed: count }),
+  jobs: z.object({ completed_30d: count, last_completed_at: text }),
 });
 
 export type JobberStatus = z.output<typeof jobberStatusSchema>;
@@ -54,6 +55,11 @@ export function parseStatus(data: unknown): JobberStatus {
   const parsed = jobberStatusSchema.safeParse(data);
   if (!parsed.success) throw new Error(`The Jobber status has an unexpected shape: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/** Jobber disconnected the app itself (APP_DISCONNECT, or Jobber refusing the connection as gone). */
+export function isDisconnectedInJobber(status: JobberStatus): boolean {
+  return status.connectionStatus === 'disconnected' && status.needs_reconnect;
 }
 
 export function isSyncActive(status: JobberStatus): boolean {

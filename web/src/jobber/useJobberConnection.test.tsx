@@ -22,14 +22,14 @@ function fakePopup() {
   return popup;
 }
 
-function renderCard(fake: Fake, { role = 'owner', pollMs, onChange }: { role?: Role; pollMs?: { active: number; idle: number }; onChange?: () => void } = {}) {
+function renderCard(fake: Fake, { role = 'owner', pollMs, onChange }: { role?: Role; pollMs?: { active: number; live?: number; idle: number }; onChange?: () => void } = {}) {
   return render(
     <JobberConnectionCard
       supabase={fake.client}
       businessId={BUSINESS_ID}
       role={role}
       appOrigin={APP_ORIGIN}
-      pollMs={pollMs ?? { active: 1500, idle: 30_000 }}
+      pollMs={pollMs ?? { active: 1500, live: 30_000, idle: 30_000 }}
       {...(onChange ? { onChange } : {})}
     />,
   );
@@ -58,7 +58,7 @@ async function startConnect(fake: Fake) {
 describe('useJobberConnection', () => {
   it('loads the status through jobber-status on mount and then reads the jobber_status view', async () => {
     const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: connectedStatus() } });
-    renderCard(fake, { pollMs: { active: 20, idle: 20 } });
+    renderCard(fake, { pollMs: { active: 20, live: 20, idle: 20 } });
     expect(await screen.findByRole('heading', { name: 'Sparkle Cleaning Co' })).toBeTruthy();
     expect(fake.bodiesOf('jobber-status')).toEqual([{ business_id: BUSINESS_ID }]);
     await waitFor(() => expect(fake.viewReads).toHaveBeenCalledWith(BUSINESS_ID, 'status'));
@@ -67,13 +67,60 @@ describe('useJobberConnection', () => {
 
   it('polls the view while a sync runs and shows the new progress', async () => {
     const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: connectedStatus({ sync: { state: 'running', processed: 800 } }) } });
-    renderCard(fake, { pollMs: { active: 20, idle: 60_000 } });
+    renderCard(fake, { pollMs: { active: 20, live: 60_000, idle: 60_000 } });
     expect((await screen.findByRole('progressbar')).getAttribute('aria-valuenow')).toBe('800');
     fake.statuses[BUSINESS_ID] = connectedStatus({ sync: { state: 'running', processed: 1000 } });
     await waitFor(() => expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('1000'));
     fake.statuses[BUSINESS_ID] = connectedStatus({ sync: { state: 'succeeded', synced: 1200, errors: 0 } });
     expect(await screen.findByText('Last sync: 1,200 new customers')).toBeTruthy();
     expect(screen.queryByRole('progressbar')).toBeNull();
+  });
+
+  it('follows Jobber\'s updates while connected: the updates row and the jobs count move as the view does', async () => {
+    const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: connectedStatus({ webhooks: { last_event_at: null } }) } });
+    renderCard(fake, { pollMs: { active: 60_000, live: 20, idle: 60_000 } });
+    expect(await screen.findByText('No updates received yet')).toBeTruthy();
+    fake.statuses[BUSINESS_ID] = connectedStatus({
+      webhooks: { last_event_at: new Date().toISOString(), pending: 2 },
+      jobs: { completed_30d: 1, last_completed_at: new Date().toISOString() },
+    });
+    expect(await screen.findByText('Receiving updates')).toBeTruthy();
+    expect(screen.getByText('· 2 updates waiting', { exact: false })).toBeTruthy();
+    expect(screen.getByText('Jobs done (30 days)').nextElementSibling?.textContent).toMatch(/^1 \(last just now\)$/);
+  });
+
+  it('polls a disconnected card at the idle pace only', async () => {
+    const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: makeStatus() } });
+    renderCard(fake, { pollMs: { active: 10, live: 10, idle: 60_000 } });
+    expect(await screen.findByRole('button', { name: 'Connect Jobber' })).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(fake.viewReads).not.toHaveBeenCalled();
+  });
+
+  it('replays failed updates through jobber-replay and shows what the view says afterwards', async () => {
+    const fake = createFakeSupabase({
+      statuses: { [BUSINESS_ID]: connectedStatus({ webhooks: { last_event_at: new Date().toISOString(), failed: 3 } }) },
+    });
+    fake.functions['jobber-replay'] = () => {
+      fake.statuses[BUSINESS_ID] = connectedStatus({ webhooks: { last_event_at: new Date().toISOString(), failed: 0, pending: 3 } });
+      return ok({ requeued: 3 });
+    };
+    renderCard(fake);
+    expect(await screen.findByText('3 updates failed')).toBeTruthy();
+    await userEvent.click(screen.getByRole('button', { name: 'Replay' }));
+    expect(fake.bodiesOf('jobber-replay')).toEqual([{ business_id: BUSINESS_ID }]);
+    expect(await screen.findByText('Receiving updates')).toBeTruthy();
+    expect(screen.getByText('· 3 updates waiting', { exact: false })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Replay' })).toBeNull();
+  });
+
+  it('shows a refused replay as an alert and keeps the failed count', async () => {
+    const fake = createFakeSupabase({ statuses: { [BUSINESS_ID]: connectedStatus({ webhooks: { failed: 2 } }) } });
+    fake.functions['jobber-replay'] = () => httpError(403, 'forbidden_role', 'Only an owner or admin of the business can do this.');
+    renderCard(fake);
+    await userEvent.click(await screen.findByRole('button', { name: 'Replay' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Only owners and admins can change the Jobber connection.');
+    expect(screen.getByText('2 updates failed')).toBeTruthy();
   });
 
   it('stops polling when the card unmounts', async () => {

@@ -11,13 +11,17 @@ export type JobberSupabase = Pick<SupabaseClient, 'from' | 'functions'>;
 export interface UseJobberConnectionOptions {
   /** The dashboard origin; the only origin whose postMessage events are trusted. */
   appOrigin: string;
-  /** Poll interval while a sync or a connect is in progress (a number), or both intervals. */
-  pollMs?: number | { active?: number; idle?: number };
+  /**
+   * Poll interval while a sync or a connect is in progress (a number), or each interval: `active`
+   * (syncing, connecting), `live` (connected and on screen: the card shows Jobber's updates within
+   * about this long of their arrival) and `idle` (anything else, or the tab is hidden).
+   */
+  pollMs?: number | { active?: number; live?: number; idle?: number };
   /** Called whenever the connection, sync progress or customer counts change. */
   onChange?: (status: JobberStatus) => void;
 }
 
-export type BusyAction = 'sync' | 'disconnect' | null;
+export type BusyAction = 'sync' | 'disconnect' | 'replay' | null;
 
 export interface JobberConnection {
   state: CardState;
@@ -31,6 +35,8 @@ export interface JobberConnection {
   cancelConnect: () => void;
   sync: (mode?: SyncKind) => Promise<void>;
   disconnect: () => Promise<void>;
+  /** Re-queues the business's failed Jobber updates (owners and admins; jobber-replay). */
+  replay: () => Promise<void>;
   /** Clears errors and loads the status again (through jobber-status, which refreshes the token). */
   retry: () => Promise<void>;
 }
@@ -39,6 +45,7 @@ export const POPUP_NAME = 'jobber-connect';
 export const POPUP_FEATURES = 'popup,width=600,height=720';
 const POPUP_WATCH_MS = 500;
 const DEFAULT_ACTIVE_MS = 1500;
+const DEFAULT_LIVE_MS = 1000;
 const DEFAULT_IDLE_MS = 30_000;
 
 const connectResponseSchema = z.object({ url: z.url() });
@@ -51,13 +58,33 @@ function messageOf(error: unknown): string {
 }
 
 function fingerprint(status: JobberStatus): string {
-  const { sync, customers } = status;
-  return [status.connectionStatus, status.needs_reconnect, customers.total, customers.from_jobber, sync.run_id, sync.state, sync.processed].join('|');
+  const { sync, customers, webhooks, jobs } = status;
+  return [
+    status.connectionStatus, status.needs_reconnect, customers.total, customers.from_jobber, sync.run_id, sync.state, sync.processed,
+    webhooks.last_event_at, webhooks.pending, webhooks.failed, jobs.completed_30d, jobs.last_completed_at,
+  ].join('|');
 }
 
-function intervals(pollMs: UseJobberConnectionOptions['pollMs']): { active: number; idle: number } {
-  if (typeof pollMs === 'number') return { active: pollMs, idle: DEFAULT_IDLE_MS };
-  return { active: pollMs?.active ?? DEFAULT_ACTIVE_MS, idle: pollMs?.idle ?? DEFAULT_IDLE_MS };
+function intervals(pollMs: UseJobberConnectionOptions['pollMs']): { active: number; live: number; idle: number } {
+  if (typeof pollMs === 'number') return { active: pollMs, live: DEFAULT_LIVE_MS, idle: DEFAULT_IDLE_MS };
+  return {
+    active: pollMs?.active ?? DEFAULT_ACTIVE_MS,
+    live: pollMs?.live ?? DEFAULT_LIVE_MS,
+    idle: pollMs?.idle ?? DEFAULT_IDLE_MS,
+  };
+}
+
+/** Whether the page is on screen (a hidden tab polls slowly). */
+function usePageVisible(): boolean {
+  const read = () => typeof document === 'undefined' || document.visibilityState !== 'hidden';
+  const [visible, setVisible] = useState(read);
+  useEffect(() => {
+    if (typeof document === 'undefined') return undefined;
+    const onChange = () => setVisible(read());
+    document.addEventListener('visibilitychange', onChange);
+    return () => document.removeEventListener('visibilitychange', onChange);
+  }, []);
+  return visible;
 }
 
 /** Owns the Jobber card's data and actions for one business. */
@@ -85,7 +112,8 @@ export function useJobberConnection(
   const lastFingerprint = useRef<string | null>(null);
   const statusRef = useRef<JobberStatus | null>(null);
 
-  const { active: activeMs, idle: idleMs } = intervals(pollMs);
+  const { active: activeMs, live: liveMs, idle: idleMs } = intervals(pollMs);
+  const visible = usePageVisible();
 
   const apply = useCallback((next: JobberStatus) => {
     statusRef.current = next;
@@ -173,12 +201,16 @@ export function useJobberConnection(
     };
   }, [fullLoad, stopWatching]);
 
+  // Connected and on screen, the card follows Jobber's updates as they land (the "Updates from
+  // Jobber" row and the jobs count move within about liveMs); hidden, it checks rarely.
   const fast = connecting || (status !== null && isSyncActive(status));
+  const live = visible && status !== null && status.connectionStatus === 'connected';
+  const delay = fast ? activeMs : live ? liveMs : idleMs;
   useEffect(() => {
     if (loads === 0) return undefined;
-    const timer = setTimeout(() => void reload(), fast ? activeMs : idleMs);
+    const timer = setTimeout(() => void reload(), delay);
     return () => clearTimeout(timer);
-  }, [loads, fast, activeMs, idleMs, reload]);
+  }, [loads, delay, reload]);
 
   const finishConnect = useCallback(() => {
     stopWatching();
@@ -296,6 +328,8 @@ export function useJobberConnection(
 
   const disconnect = useCallback(() => runAction('disconnect', 'jobber-disconnect', { business_id: businessId }), [runAction, businessId]);
 
+  const replay = useCallback(() => runAction('replay', 'jobber-replay', { business_id: businessId }), [runAction, businessId]);
+
   const retry = useCallback(async () => {
     setConnectError(null);
     setActionError(null);
@@ -308,5 +342,5 @@ export function useJobberConnection(
     [status, loadError, connectError, connecting],
   );
 
-  return { state, status, busy, actionError, connect, cancelConnect, sync, disconnect, retry };
+  return { state, status, busy, actionError, connect, cancelConnect, sync, disconnect, replay, retry };
 }

@@ -26,11 +26,12 @@ export function ok(data: unknown): InvokeResult {
 }
 
 /** Nested overrides for a status JSON: any top-level field, or some fields of a nested object. */
-export type StatusOverrides = Partial<Omit<JobberStatus, 'connection' | 'customers' | 'sync' | 'webhooks'>> & {
+export type StatusOverrides = Partial<Omit<JobberStatus, 'connection' | 'customers' | 'sync' | 'webhooks' | 'jobs'>> & {
   connection?: Partial<JobberStatus['connection']>;
   customers?: Partial<JobberStatus['customers']>;
   sync?: Partial<JobberStatus['sync']>;
   webhooks?: Partial<JobberStatus['webhooks']>;
+  jobs?: Partial<JobberStatus['jobs']>;
 };
 
 /** The status JSON of a business that never connected (as the jobber_status view builds it). */
@@ -50,8 +51,9 @@ export function makeStatus(overrides: StatusOverrides = {}): JobberStatus {
       started_at: null, finished_at: null, error: null, created: 0, updated: 0, removed: 0, since: null,
     },
     webhooks: { last_event_at: null, pending: 0, failed: 0 },
+    jobs: { completed_30d: 0, last_completed_at: null },
   };
-  const { connection, customers, sync, webhooks, ...top } = overrides;
+  const { connection, customers, sync, webhooks, jobs, ...top } = overrides;
   return {
     ...base,
     ...top,
@@ -59,6 +61,7 @@ export function makeStatus(overrides: StatusOverrides = {}): JobberStatus {
     customers: { ...base.customers, ...customers },
     sync: { ...base.sync, ...sync },
     webhooks: { ...base.webhooks, ...webhooks },
+    jobs: { ...base.jobs, ...jobs },
   };
 }
 
@@ -78,7 +81,7 @@ export function connectedStatus(overrides: StatusOverrides = {}): JobberStatus {
       created: 1200, updated: 0, removed: 0, since: null,
     },
   });
-  const { connection, customers, sync, webhooks, ...top } = overrides;
+  const { connection, customers, sync, webhooks, jobs, ...top } = overrides;
   return {
     ...connected,
     ...top,
@@ -86,6 +89,7 @@ export function connectedStatus(overrides: StatusOverrides = {}): JobberStatus {
     customers: { ...connected.customers, ...customers },
     sync: { ...connected.sync, ...sync },
     webhooks: { ...connected.webhooks, ...webhooks },
+    jobs: { ...connected.jobs, ...jobs },
   };
 }
 
