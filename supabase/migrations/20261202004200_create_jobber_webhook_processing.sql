@@ -95,11 +95,14 @@ begin
       else 'pending'
     end,
     attempts = e.attempts + case when p_outcome = 'retry' then 1 else 0 end,
-    next_attempt_at = case when p_outcome = 'retry'
-      then now() + least(interval '1 hour', interval '10 seconds' * power(2, e.attempts))
-      else e.next_attempt_at end,
+    next_attempt_at = case
+      when p_outcome = 'retry' and e.attempts + 1 < 8
+        then now() + least(interval '1 hour', interval '10 seconds' * power(2, e.attempts))
+      when p_outcome = 'retry' then now()
+      else e.next_attempt_at
+    end,
     last_error = case when p_outcome = 'done' then null else left(p_error, 1000) end,
-    processed_at = case when p_outcome = 'retry' then null else now() end,
+    processed_at = case when p_outcome = 'retry' and e.attempts + 1 < 8 then null else now() end,
     lease_owner = null
   where e.id = any (p_event_ids);
 end
