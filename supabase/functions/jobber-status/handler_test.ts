@@ -38,7 +38,7 @@ const statusRequest = (businessId: string, jwt: string, method: "GET" | "POST" =
     })
     : postJson("jobber-status", { business_id: businessId }, { token: jwt });
 
-// The keys of SPEC §5, in order.
+// The keys of SPEC §5, in order, then SPEC §9's jobs.
 const STATUS_SHAPE = {
   top: [
     "connected",
@@ -52,6 +52,7 @@ const STATUS_SHAPE = {
     "customers",
     "sync",
     "webhooks",
+    "jobs",
   ],
   connection: ["account_name", "last_sync", "connected_at"],
   customers: ["total", "from_jobber"],
@@ -72,6 +73,7 @@ const STATUS_SHAPE = {
     "since",
   ],
   webhooks: ["last_event_at", "pending", "failed"],
+  jobs: ["completed_30d", "last_completed_at"],
 };
 
 // deno-lint-ignore no-explicit-any
@@ -81,6 +83,7 @@ function assertStatusShape(body: any) {
   assert.deepEqual(Object.keys(body.customers), STATUS_SHAPE.customers);
   assert.deepEqual(Object.keys(body.sync), STATUS_SHAPE.sync);
   assert.deepEqual(Object.keys(body.webhooks), STATUS_SHAPE.webhooks);
+  assert.deepEqual(Object.keys(body.jobs), STATUS_SHAPE.jobs);
 }
 
 interface Ctx {
@@ -161,6 +164,27 @@ dbTest("jobber-status answers the jobber_status view's status column byte for by
     removed: 0,
     since: null,
   });
+});
+
+dbTest("jobber-status carries the inbox's pending and failed counts and the jobs done in 30 days (SPEC §9)", async (ctx) => {
+  const { businessId, jwt } = await ctx.tenant("member");
+  const { accountId } = await insertConnection(ctx.admin, businessId, { accessToken: "a", refreshToken: "r", expiresAt: new Date(Date.now() + 3600_000) });
+  await ctx.admin`update public.integrations_jobber set last_webhook_at = '2025-10-12T03:30:00.123Z' where business_id = ${businessId}`;
+  await ctx.admin`
+    insert into private.jobber_webhook_events (account_id, topic, item_id, occurred_at, business_id, state)
+    values (${accountId}, 'JOB_CLOSED', 'j1', now(), ${businessId}, 'pending'),
+           (${accountId}, 'JOB_UPDATE', 'j1', now(), ${businessId}, 'processing'),
+           (${accountId}, 'VISIT_COMPLETE', 'v1', now(), ${businessId}, 'failed'),
+           (${accountId}, 'CLIENT_UPDATE', 'c1', now(), ${businessId}, 'done')`;
+  await ctx.admin`
+    with j as (insert into public.jobs (business_id, external_id) values (${businessId}, 'j1'), (${businessId}, 'j2') returning id, external_id)
+    insert into public.job_completions (business_id, job_id, kind, completed_at, source)
+    select ${businessId}, j.id, 'job_closed', case j.external_id when 'j1' then now() - interval '2 days' else now() - interval '40 days' end,
+           'webhook' from j`;
+  const body = await (await ctx.handler(noJobber())(statusRequest(businessId, jwt))).json();
+  assert.deepEqual(body.webhooks, { last_event_at: "2025-10-12T03:30:00.123Z", pending: 2, failed: 1 });
+  assert.equal(body.jobs.completed_30d, 1, "only the last 30 days count");
+  assert.ok(Math.abs(Date.parse(body.jobs.last_completed_at) - (Date.now() - 2 * 86_400_000)) < 60_000, "the latest completion");
 });
 
 dbTest("jobber-status answers POST the same way as GET", async (ctx) => {

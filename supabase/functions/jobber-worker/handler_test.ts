@@ -89,6 +89,24 @@ Deno.test("jobber-worker answers 400 when continue_syncs is handed run ids that 
     assert.match(body.error.message, /run_ids\[0\] must be a UUID/);
   }));
 
+Deno.test("jobber-worker answers 400 when reconcile is handed a business_id that is not a UUID", () =>
+  withoutDb(async (handle) => {
+    const res = await handle(worker({ task: "reconcile", business_id: "business-1" }, {
+      authorization: `Bearer ${TEST_SERVICE_ROLE_KEY}`,
+    }));
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error.message, "business_id must be a UUID");
+  }));
+
+Deno.test("jobber-worker answers 400 naming the field process_webhooks does not take", () =>
+  withoutDb(async (handle) => {
+    const res = await handle(worker({ task: "process_webhooks", event_ids: [1] }, {
+      authorization: `Bearer ${TEST_SERVICE_ROLE_KEY}`,
+    }));
+    assert.equal(res.status, 400);
+    assert.match((await res.json()).error.message, /Unknown field "event_ids"/);
+  }));
+
 Deno.test("jobber-worker accepts pg_cron's `time` beside any task", async () => {
   // The body is valid, so the worker goes on to run the task and meets a database that is not
   // there (port 9: nothing listens); what matters is that `time` was not refused as a field.

@@ -193,6 +193,88 @@ const row = (overrides: Partial<TokenRow> = {}): TokenRow => ({
 const at = (iso: string) => new Date(iso);
 const MARGIN = 5 * 60_000;
 
+// ---- "Jobber says disconnected", met by a call or by the refresh -------------------------------------
+
+const DISCONNECTED = "User has disconnected this app from their account. Please delete this token";
+
+async function connectionState(admin: postgres.Sql, businessId: string) {
+  const [row] = await admin<{ connection_status: string; needs_reconnect: boolean; error_message: string | null }[]>`
+    select connection_status, needs_reconnect, error_message from public.integrations_jobber where business_id = ${businessId}`;
+  return { ...row! };
+}
+
+dbTest("a call Jobber answers 'disconnected this app' runs the routine: tokens deleted, disconnected, needs reconnect", async (ctx) => {
+  const stub = stubFetch(() => jsonReply(401, { message: DISCONNECTED }));
+  const businessId = await ctx.connection(new Date(Date.now() + 3600_000));
+  await assert.rejects(
+    jobberClientFor(ctx.runtime(stub), businessId, silentLogger).request(ACCOUNT_QUERY, {}, accountResultSchema),
+    (err: unknown) => (err as Error).name === "JobberDisconnectedError",
+  );
+  const state = await connectionState(ctx.admin, businessId);
+  assert.equal(state.connection_status, "disconnected");
+  assert.equal(state.needs_reconnect, true);
+  assert.match(state.error_message!, /^Disconnected in Jobber: /);
+  assert.deepEqual(await storedTokens(ctx.admin, businessId), { access_token: null, refresh_token: null });
+  assert.equal(tokenCalls(stub).length, 0, "no refresh is tried for a disconnected app");
+});
+
+dbTest("an inactive account ('This account is not active') is treated as disconnected too", async (ctx) => {
+  const stub = stubFetch(() => jsonReply(403, { error: { message: "This account is not active" } }));
+  const businessId = await ctx.connection(new Date(Date.now() + 3600_000));
+  await assert.rejects(jobberClientFor(ctx.runtime(stub), businessId, silentLogger).request(ACCOUNT_QUERY, {}, accountResultSchema));
+  const state = await connectionState(ctx.admin, businessId);
+  assert.equal(state.connection_status, "disconnected");
+  assert.equal(state.needs_reconnect, true);
+});
+
+dbTest("a 'disconnected' answer about tokens refreshed since leaves the newer connection alone", async (ctx) => {
+  const businessId = await ctx.connection(new Date(Date.now() + 3600_000));
+  const stub = stubFetch(async () => {
+    // Someone else refreshes (a new token generation) while this call is in flight.
+    await ctx.admin`update public.integrations_jobber set token_generation = token_generation + 1 where business_id = ${businessId}`;
+    return jsonReply(401, { message: DISCONNECTED });
+  });
+  await assert.rejects(jobberClientFor(ctx.runtime(stub), businessId, silentLogger).request(ACCOUNT_QUERY, {}, accountResultSchema));
+  assert.equal((await connectionState(ctx.admin, businessId)).connection_status, "connected");
+});
+
+dbTest("a refresh Jobber answers with 'disconnected this app' runs the routine", async (ctx) => {
+  const stub = stubFetch(() => jsonReply(401, { error: "invalid_grant", error_description: DISCONNECTED }));
+  const businessId = await ctx.connection(new Date(Date.now() - 60_000));
+  const outcome = await refreshConnection(ctx.runtime(stub), businessId, silentLogger);
+  assert.equal(outcome.kind, "disconnected");
+  const state = await connectionState(ctx.admin, businessId);
+  assert.equal(state.connection_status, "disconnected");
+  assert.equal(state.needs_reconnect, true);
+  assert.deepEqual(await storedTokens(ctx.admin, businessId), { access_token: null, refresh_token: null });
+});
+
+dbTest("a refresh token Jobber merely refuses leaves the connection in error, needing a reconnect, as before", async (ctx) => {
+  const stub = stubFetch(() => jsonReply(400, { error: "invalid_grant", error_description: "The provided refresh token is not valid." }));
+  const businessId = await ctx.connection(new Date(Date.now() - 60_000));
+  const outcome = await refreshConnection(ctx.runtime(stub), businessId, silentLogger);
+  assert.equal(outcome.kind, "reconnect_required");
+  const state = await connectionState(ctx.admin, businessId);
+  assert.equal(state.connection_status, "error");
+  assert.equal(state.needs_reconnect, true);
+  assert.deepEqual(await storedTokens(ctx.admin, businessId), { access_token: "access-1", refresh_token: "refresh-1" },
+    "the tokens are kept for the reconnect to replace");
+});
+
+dbTest("a call whose refresh Jobber refuses fails not_connected and is not taken for a disconnect", async (ctx) => {
+  const stub = stubFetch((call) =>
+    call.url === TOKEN_URL
+      ? jsonReply(400, { error: "invalid_grant", error_description: "The provided refresh token is not valid." })
+      : jsonReply(401, { message: "Unauthorized" })
+  );
+  const businessId = await ctx.connection(new Date(Date.now() + 3600_000));
+  await assert.rejects(
+    jobberClientFor(ctx.runtime(stub), businessId, silentLogger).request(ACCOUNT_QUERY, {}, accountResultSchema),
+    (err: unknown) => (err as { code?: string }).code === "not_connected" && (err as Error).name !== "JobberDisconnectedError",
+  );
+  assert.equal((await connectionState(ctx.admin, businessId)).connection_status, "error");
+});
+
 Deno.test("refreshDecision: nothing to refresh without a connected row holding a token", () => {
   assert.deepEqual(refreshDecision(undefined, at("2025-10-12T03:00:00Z"), MARGIN), { kind: "not_connected" });
   assert.deepEqual(refreshDecision(row({ connection_status: "error" }), at("2025-10-12T03:00:00Z"), MARGIN), { kind: "not_connected" });

@@ -249,13 +249,22 @@ async function handleGroup(ctx: Context, group: Group): Promise<void> {
   }
 }
 
+export interface BatchOptions {
+  /** Reuse one client per business across batches (its token and what it learnt of the bucket). */
+  clients?: Map<string, JobberClient>;
+  /** Claim only these events (when due). */
+  eventIds?: string[];
+}
+
 /**
  * Claims one batch of due events and handles it. Returns how many events were claimed (0: the
  * inbox has nothing due).
  */
-export async function processBatch(rt: Runtime, log: Logger, lease: Lease, clients = new Map<string, JobberClient>()): Promise<number> {
+export async function processBatch(rt: Runtime, log: Logger, lease: Lease, options: BatchOptions = {}): Promise<number> {
+  const clients = options.clients ?? new Map<string, JobberClient>();
   const events = await asService(rt.sql, (tx) =>
-    tx<ClaimedEvent[]>`select * from private.jobber_claim_webhook_events(${lease.owner}, ${BATCH_SIZE})`
+    tx<ClaimedEvent[]>`select * from private.jobber_claim_webhook_events(${lease.owner}, ${BATCH_SIZE},
+                                                                         ${options.eventIds ?? null}::bigint[])`
   );
   if (events.length === 0) return 0;
   const businessIds = [...new Set(events.map((e) => e.business_id))];
@@ -292,7 +301,7 @@ const PRUNE_BATCH = 1000;
 export async function drainInbox(rt: Runtime, log: Logger, lease: Lease): Promise<DrainResult> {
   const clients = new Map<string, JobberClient>();
   const stop = () => lease.lost() || lease.budgetSpent();
-  const processed = await drainWoken(rt, "process_webhooks", () => processBatch(rt, log, lease, clients), stop);
+  const processed = await drainWoken(rt, "process_webhooks", () => processBatch(rt, log, lease, { clients }), stop);
   let handedOver = false;
   if (!lease.lost() && lease.budgetSpent()) {
     await handOver(rt, log, "process_webhooks", {}, () => Promise.resolve());
