@@ -19,6 +19,9 @@ export function createDb(config: Pick<Config, "supabaseDbUrl">, options: DbOptio
     prepare: false,
     max: options.max ?? 5,
     idle_timeout: options.idleTimeoutSeconds ?? 20,
+    // After the database went away (a restart, a failover), try again soon: the driver's default
+    // backoff grows to 20 s between attempts, and webhooks arriving meanwhile are answered 503.
+    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 2),
     connection: { application_name: "edge-functions" },
   });
 }

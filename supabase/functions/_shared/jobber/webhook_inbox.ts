@@ -4,6 +4,12 @@
 // per transaction, which is what lets one small database acknowledge thousands of deliveries a
 // second well inside Jobber's one-second limit. Every delivery still learns its own outcome, and
 // a failed call fails exactly the deliveries it carried (Jobber sends them again).
+//
+// No delivery waits longer than the deadline: Jobber gives up on a receiver after one second and
+// may disable the webhooks of one that keeps it waiting. A delivery the database has not recorded
+// by then (it is down, or restarting and the driver is waiting to reconnect) is answered 503 at
+// once and never sent afterwards; a call still running at the deadline stops holding up the calls
+// behind it. If such a call commits later, Jobber's retry is simply a duplicate.
 import type { Sql } from "../db.ts";
 import { asService } from "../db.ts";
 import { isDatabaseUnavailable } from "../db_errors.ts";
@@ -26,10 +32,15 @@ export interface InboxOptions {
   maxBatch?: number;
   /** SQL calls in flight at once. One keeps batches large under load and adds no wait when idle. */
   maxInFlight?: number;
+  /** How long a delivery may wait for the database before it is answered 503 (default 800 ms). */
+  deadlineMs?: number;
 }
 
 interface Waiting {
   event: WebhookEvent;
+  /** Settled (answered, failed or timed out): later outcomes are ignored. */
+  settled: boolean;
+  timer: ReturnType<typeof setTimeout>;
   resolve: (outcome: InboxOutcome) => void;
   reject: (err: unknown) => void;
 }
@@ -40,11 +51,22 @@ interface Row {
   state: "pending" | "ignored" | null;
 }
 
+const unavailable = () => serviceUnavailable("Blipp's database is unavailable right now; Jobber will send this update again.");
+
 export function createWebhookInbox(sql: Sql, options: InboxOptions = {}): WebhookInbox {
   const maxBatch = options.maxBatch ?? 500;
   const maxInFlight = options.maxInFlight ?? 1;
+  const deadlineMs = options.deadlineMs ?? 800;
   let queue: Waiting[] = [];
   let inFlight = 0;
+
+  const settle = (waiting: Waiting, outcome: { ok: InboxOutcome } | { err: unknown }) => {
+    if (waiting.settled) return;
+    waiting.settled = true;
+    clearTimeout(waiting.timer);
+    if ("ok" in outcome) waiting.resolve(outcome.ok);
+    else waiting.reject(outcome.err);
+  };
 
   async function flush(batch: Waiting[]): Promise<void> {
     const events = batch.map(({ event }) => ({
@@ -54,28 +76,30 @@ export function createWebhookInbox(sql: Sql, options: InboxOptions = {}): Webhoo
       occurred_at: event.occurredAt.toISOString(),
       app_id: event.appId,
     }));
-    try {
-      const rows = await asService(sql, (tx) =>
-        tx<Row[]>`select ord, duplicate, state from private.jobber_receive_webhooks(${tx.json(events as never)}::jsonb)`
-      );
+    const call = asService(sql, (tx) =>
+      tx<Row[]>`select ord, duplicate, state from private.jobber_receive_webhooks(${tx.json(events as never)}::jsonb)`
+    ).then((rows) => {
       const byOrd = new Map(rows.map((r) => [r.ord, r]));
       batch.forEach((waiting, i) => {
         const row = byOrd.get(i + 1);
-        if (row) waiting.resolve({ duplicate: row.duplicate, state: row.state });
-        else waiting.reject(new Error("The inbox answered without this event."));
+        settle(waiting, row ? { ok: { duplicate: row.duplicate, state: row.state } } : { err: new Error("The inbox answered without this event.") });
       });
-    } catch (err) {
-      const failure = isDatabaseUnavailable(err)
-        ? serviceUnavailable("Blipp's database is unavailable right now; Jobber will send this update again.")
-        : err;
-      for (const waiting of batch) waiting.reject(failure);
-    }
+    }, (err) => {
+      const failure = isDatabaseUnavailable(err) ? unavailable() : err;
+      for (const waiting of batch) settle(waiting, { err: failure });
+    });
+    // The slot is free once the call ends or its deliveries' deadline has passed, whichever is first.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([call, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
+    clearTimeout(timer);
   }
 
   function pump(): void {
-    while (inFlight < maxInFlight && queue.length > 0) {
-      const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
-      queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+    while (inFlight < maxInFlight) {
+      queue = queue.filter((w) => !w.settled);
+      if (queue.length === 0) return;
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(maxBatch);
       inFlight++;
       flush(batch).finally(() => {
         inFlight--;
@@ -87,7 +111,14 @@ export function createWebhookInbox(sql: Sql, options: InboxOptions = {}): Webhoo
   return {
     record(event) {
       return new Promise<InboxOutcome>((resolve, reject) => {
-        queue.push({ event, resolve, reject });
+        const waiting: Waiting = {
+          event,
+          settled: false,
+          timer: setTimeout(() => settle(waiting, { err: unavailable() }), deadlineMs),
+          resolve,
+          reject,
+        };
+        queue.push(waiting);
         pump();
       });
     },

@@ -119,3 +119,17 @@ Deno.test("a database that cannot be reached is a 503 service_unavailable, which
     });
   }
 });
+
+Deno.test("a call the database has not answered by the deadline is a 503, and the calls behind it go ahead", async () => {
+  const never = deferred();
+  let calls = 0;
+  const db = fakeDb(async (events) => {
+    if (++calls === 1) await never.promise; // a database restarting: the driver waits to reconnect
+    return allNew(events);
+  });
+  const inbox = createWebhookInbox(db.sql, { deadlineMs: 50 });
+  const stuck = inbox.record(event("stuck"));
+  await assert.rejects(stuck, (err: unknown) => err instanceof AppError && err.code === "service_unavailable");
+  assert.deepEqual(await inbox.record(event("next")), { duplicate: false, state: "pending" });
+  never.release();
+});
