@@ -43,6 +43,11 @@ export interface RunningStack {
   /** Restarts the functions process (tests kill it mid-job to prove work resumes). */
   restartFunctions(): Promise<void>;
   killFunctions(): Promise<void>;
+  /**
+   * Stops Postgres (fast shutdown: connections are cut), keeps it down for `downMs`, and starts it
+   * again: tests prove webhooks arriving meanwhile are answered 503 and land on Jobber's retries.
+   */
+  restartDatabase(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -362,6 +367,11 @@ export async function startStack(
         await stopProcess(functions);
         functions = startFunctions();
         await waitForPort(ports.functions, "functions server", 30_000);
+      },
+      async restartDatabase(downMs) {
+        await stopPostgres(cluster);
+        await new Promise((resolve) => setTimeout(resolve, downMs));
+        await startPostgres(cluster);
       },
       stop,
     };

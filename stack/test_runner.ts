@@ -141,7 +141,7 @@ const layers: Layer[] = [
   { name: "e2e", needsStack: true, run: (env) => vitestLayer("e2e", "e2e", env) },
 ];
 
-/** A tiny HTTP endpoint the test processes use to kill or restart the functions process. */
+/** A tiny HTTP endpoint the test processes use to kill or restart the functions process, or restart the database. */
 function startControlServer(stack: RunningStack) {
   return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const path = new URL(req.url).pathname;
@@ -151,6 +151,14 @@ function startControlServer(stack: RunningStack) {
     }
     if (req.method === "POST" && path === "/functions/restart") {
       await stack.restartFunctions();
+      return Response.json({ ok: true });
+    }
+    if (req.method === "POST" && path === "/database/restart") {
+      const downMs = Number(new URL(req.url).searchParams.get("downMs") ?? "0");
+      if (!Number.isInteger(downMs) || downMs < 0 || downMs > 60_000) {
+        return Response.json({ error: "downMs must be a whole number of milliseconds up to 60000" }, { status: 400 });
+      }
+      await stack.restartDatabase(downMs);
       return Response.json({ ok: true });
     }
     return Response.json({ error: "unknown control route" }, { status: 404 });
@@ -194,7 +202,7 @@ export async function runTests(args: string[]): Promise<number> {
         WEB_PORT: "0",
       });
       // Workers in tests hand over quickly so resumption paths are exercised in minutes, not hours.
-      settings.functionsEnv = { SYNC_TIME_BUDGET_MS: "8000", SYNC_LEASE_MS: "6000" };
+      settings.functionsEnv = { SYNC_TIME_BUDGET_MS: "8000", SYNC_LEASE_MS: "6000", WEBHOOK_LEASE_MS: "6000" };
       console.log("test: starting a private stack");
       stack = await startStack(settings, (line) => console.log(`test: ${line}`));
       await setCronJobsActive(stack.info.adminDbUrl, false);
