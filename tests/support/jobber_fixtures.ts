@@ -118,15 +118,21 @@ export async function cleanup(
 }
 
 /**
- * Waits until the business has no queued or running sync run (the initial sync after connecting
- * uses, and may refresh, the token). Gives up quietly after `timeoutMs`: where no worker picks
- * runs up, a queued run never touches the token.
+ * Waits until the business has no queued or running sync run and its first reconciliation is done
+ * (the initial sync after connecting, and the reconciliation it wakes, use - and may refresh - the
+ * token). Gives up quietly after `timeoutMs`: where no worker picks runs up, a queued run never
+ * touches the token.
  */
 export async function waitForSyncToSettle(sql: Sql, businessId: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    // The initial full sync, and the first reconciliation it wakes (both call Jobber with the
+    // connection's token): settled once neither is live.
     const [row] = await sql<{ n: number }[]>`
-      select count(*)::int as n from public.jobber_sync_runs where business_id = ${businessId} and state in ('queued', 'running')`;
+      select (select count(*)::int from public.jobber_sync_runs where business_id = ${businessId} and state in ('queued', 'running'))
+           + (select count(*)::int from public.integrations_jobber
+              where business_id = ${businessId} and connection_status = 'connected' and last_job_sync_at is null)
+           + (select count(*)::int from private.jobber_reconciles where business_id = ${businessId} and window_start is not null) as n`;
     if (row!.n === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
