@@ -5,7 +5,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { adminSql, stack } from '../support/stack';
 import { Created, syncSandbox } from '../support/sync';
-import { completions, inbox, inboxSettled, newJob, settledBusiness, sleep, until, untilSwept, wake, work } from '../support/webhooks';
+import { completions, inbox, inboxSettled, newJob, type SandboxJob, settledBusiness, sleep, until, untilSwept, wake, work } from '../support/webhooks';
 
 const sql = adminSql();
 const created = new Created();
@@ -28,7 +28,7 @@ describe('the webhook worker through outages', () => {
   it('is killed mid-batch: after a restart every completion lands exactly once', async () => {
     const business = await settledBusiness(sql, created, 'Outage Kill Co');
     const COUNT = 30;
-    const jobs = [];
+    const jobs: SandboxJob[] = [];
     for (let i = 0; i < COUNT; i++) jobs.push(await newJob(business.accountId, `Job ${i}`));
     await inboxSettled(sql, business.accountId);
     // Slow Jobber answers keep the worker inside its batches for the kill to land in one.
@@ -67,7 +67,7 @@ describe('the webhook worker through outages', () => {
   it('meets a database restart while webhooks arrive: 503s, then Jobber\'s retries land, each once', async () => {
     const business = await settledBusiness(sql, created, 'Outage Database Co');
     const COUNT = 12;
-    const jobs = [];
+    const jobs: SandboxJob[] = [];
     for (let i = 0; i < COUNT; i++) jobs.push(await newJob(business.accountId, `Job ${i}`));
     await inboxSettled(sql, business.accountId);
     await work.setWebhookFaults({ retryBaseMs: 400, maxAttempts: 10 });
