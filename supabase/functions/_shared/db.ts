@@ -58,16 +58,32 @@ export async function applySession(tx: TransactionSql, session: SessionSettings)
   `;
 }
 
+// A pooled connection the database cut while it sat idle (a restart, a failover, a pooler
+// recycling it) reports so only when it is next used: its BEGIN, or the session settings right
+// after it, fail with one of these.
+const CUT_CONNECTION = new Set(["57P01", "57P02", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "ECONNRESET", "EPIPE"]);
+
 async function runAs<T>(
   sql: Sql,
   session: SessionSettings,
   fn: (tx: TransactionSql) => Promise<T>,
 ): Promise<T> {
-  const result = await sql.begin(async (tx) => {
-    await applySession(tx, session);
-    return await fn(tx);
-  });
-  return result as T;
+  for (let attempt = 1;; attempt++) {
+    let began = false;
+    try {
+      const result = await sql.begin(async (tx) => {
+        await applySession(tx, session);
+        began = true;
+        return await fn(tx);
+      });
+      return result as T;
+    } catch (err) {
+      // Nothing of the caller's ran on a connection that failed before its work began, so the
+      // transaction starts again on another; anything that failed later is the caller's to judge.
+      const code = (err as { code?: unknown } | null)?.code;
+      if (began || attempt >= 3 || typeof code !== "string" || !CUT_CONNECTION.has(code)) throw err;
+    }
+  }
 }
 
 /** Runs `fn` in a transaction as the signed-in user, under RLS. */
