@@ -89,6 +89,8 @@ describe('the pg_net stand-in', () => {
     const jobs = await sql`select jobname, schedule, command from cron.job order by jobname`;
     expect(jobs.map((j) => [j.jobname, j.schedule])).toEqual([
       ['jobber-continue-syncs', '* * * * *'],
+      ['jobber-process-webhooks', '* * * * *'],
+      ['jobber-reconcile', '*/5 * * * *'],
       ['jobber-refresh-tokens', '* * * * *'],
       ['jobber-send-review-messages', '* * * * *'],
     ]);

@@ -186,7 +186,7 @@ dbTest("refuses signed JSON of the wrong shape with 400 naming the field", async
   );
   assert.equal(
     await refused(ctx, delivery(envelope({ topic: "JOB_CLOSED", appId: "a", accountId: ctx.accountId, itemId, occurredAt: "soon" })), itemId, 400, "invalid_request"),
-    "Invalid webhook payload: data.webHookEvent.occurredAt: must be an ISO 8601 date-time",
+    "Invalid webhook payload: data.webHookEvent.occurredAt must be an ISO 8601 date-time",
   );
   assert.equal(
     await refused(ctx, delivery(envelope({ topic: "JOB_CLOSED", appId: "a", accountId: ctx.accountId, itemId: "x".repeat(201), occurredAt: "2025-10-12T09:27:49Z" })), "x".repeat(201), 400, "invalid_request"),

@@ -95,7 +95,7 @@ Deno.test("jobber-worker answers 400 when reconcile is handed a business_id that
       authorization: `Bearer ${TEST_SERVICE_ROLE_KEY}`,
     }));
     assert.equal(res.status, 400);
-    assert.equal((await res.json()).error.message, "business_id must be a UUID");
+    assert.equal((await res.json()).error.message, "The business id (business_id) must be a UUID");
   }));
 
 Deno.test("jobber-worker answers 400 naming the field process_webhooks does not take", () =>

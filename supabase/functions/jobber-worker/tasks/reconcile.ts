@@ -15,7 +15,7 @@ import { type Reconcile, runReconcile } from "../../_shared/reconcile/run.ts";
 
 const BUSINESSES_PER_INVOCATION = 3;
 
-const input = z.object({ business_id: z.uuid({ error: "business_id must be a UUID" }).optional() });
+const input = z.object({ business_id: z.uuid().optional() });
 
 async function run(rt: Runtime, log: Logger, { business_id }: z.output<typeof input>): Promise<TaskResult> {
   const lease = await takeLease(rt, log, "reconcile", {
