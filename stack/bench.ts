@@ -5,11 +5,12 @@ import { readSettings } from "./settings.ts";
 import { startStack } from "./stack.ts";
 import { benchUpsert, benchSync } from "./bench_sync.ts";
 import { benchDecisions } from "./bench_decisions.ts";
+import { benchWebhooks } from "./bench_webhooks.ts";
 
 export async function runBenchmarks(args: string[]): Promise<void> {
   const quick = args.includes("--quick");
   const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
-  const wants = (part: "sandbox" | "messaging" | "upsert" | "sync" | "decisions") => !only || only.includes(part);
+  const wants = (part: "sandbox" | "messaging" | "webhooks" | "upsert" | "sync" | "decisions") => !only || only.includes(part);
   if (wants("sandbox")) {
     console.log("== Jobber sandbox ==");
     const { reportSandboxBench } = await import("./jobber-sandbox/bench.ts");
@@ -20,7 +21,7 @@ export async function runBenchmarks(args: string[]): Promise<void> {
     const { reportMessagingBench } = await import("./messaging-sandbox/bench.ts");
     await reportMessagingBench();
   }
-  if (!wants("upsert") && !wants("sync") && !wants("decisions")) return;
+  if (!wants("webhooks") && !wants("upsert") && !wants("sync") && !wants("decisions")) return;
 
   const dataDir = await Deno.makeTempDir({ prefix: "blipp-bench-" });
   const settings = readSettings({ LOCAL_DATA_DIR: dataDir, DB_PORT: "0", GATEWAY_PORT: "0", SANDBOX_PORT: "0", MESSAGING_SANDBOX_PORT: "0", WEB_PORT: "0" });
@@ -28,6 +29,10 @@ export async function runBenchmarks(args: string[]): Promise<void> {
   const stack = await startStack(settings, () => {});
   const admin = postgres(stack.info.adminDbUrl, { max: 1, onnotice: () => {} });
   try {
+    if (wants("webhooks")) {
+      console.log("\n== Jobber webhooks: acknowledgements, and job completed -> job_completions row ==");
+      await benchWebhooks(stack, admin, quick ? { seconds: 5, concurrency: 50, completions: 40 } : { seconds: 20, concurrency: 50, completions: 200 });
+    }
     if (wants("decisions")) {
       console.log("\n== Review decisions (the trigger on job_completions, private.review_decide) ==");
       await benchDecisions(admin, quick ? 2_000 : 10_000);

@@ -31,6 +31,8 @@ export interface StackInfo {
   /** The local messaging sandbox, unless both channels use real providers. */
   messagingSandboxUrl: string | null;
   appOrigin: string;
+  /** The functions server itself, behind the gateway (benchmarks measure it directly too). */
+  functionsUrl: string;
   functionsEnv: Record<string, string>;
   dataDir: string;
   logDir: string;
@@ -348,6 +350,7 @@ export async function startStack(
       sandboxUrl,
       messagingSandboxUrl,
       appOrigin,
+      functionsUrl: `http://127.0.0.1:${ports.functions}`,
       functionsEnv,
       dataDir: settings.dataDir,
       logDir,
