@@ -89,7 +89,7 @@ begin
     p_business_id,
     'Cancelled because Jobber says this app was disconnected from the account.',
     true,
-    'Disconnected in Jobber: this app was disconnected from the Jobber account (or the account is no longer active). Reconnect Jobber to resume.'
+    'Jobber says this app was disconnected from the Jobber account, or that the account is no longer active. Reconnect Jobber to resume.'
   );
 end
 $$;

@@ -333,7 +333,7 @@ describe('failed updates, and Jobber letting go', () => {
     expect(connection).toEqual({ connection_status: 'disconnected', needs_reconnect: true, access_token_secret_id: null });
     const status = await statusOf(business.client, business.businessId);
     expect(status.body).toMatchObject({ connected: false, connectionStatus: 'disconnected', needs_reconnect: true });
-    expect(status.body.error_message).toMatch(/^Disconnected in Jobber/);
+    expect(status.body.error_message).toMatch(/^Jobber says this app was disconnected from the Jobber account/);
     const appDisconnect = (await inboxSettled(sql, business.accountId)).filter((r) => r.topic === 'APP_DISCONNECT');
     expect(appDisconnect.map((r) => r.state)).toEqual(['done']);
     // No appDisconnect call back: Jobber let go first, and every call after it is refused anyway.

@@ -47,7 +47,7 @@ select results_eq(
 );
 select matches(
   (select error_message from public.integrations_jobber where business_id = tests.id('business_a')),
-  '^Disconnected in Jobber: ',
+  '^Jobber says this app was disconnected from the Jobber account',
   'and a message that says it was disconnected in Jobber'
 );
 select is(

@@ -111,7 +111,7 @@ describe('JobberConnectionCardView', () => {
     const status = makeStatus({
       connectionStatus: 'disconnected',
       needs_reconnect: true,
-      error_message: 'Disconnected in Jobber: this app was disconnected from the Jobber account.',
+      error_message: 'Jobber says this app was disconnected from the Jobber account, or that the account is no longer active. Reconnect Jobber to resume.',
       account_name: 'Sparkle Cleaning Co',
     });
     const connection = renderCard(stateOf(status));

@@ -213,7 +213,7 @@ dbTest("a call Jobber answers 'disconnected this app' runs the routine: tokens d
   const state = await connectionState(ctx.admin, businessId);
   assert.equal(state.connection_status, "disconnected");
   assert.equal(state.needs_reconnect, true);
-  assert.match(state.error_message!, /^Disconnected in Jobber: /);
+  assert.match(state.error_message!, /^Jobber says this app was disconnected from the Jobber account/);
   assert.deepEqual(await storedTokens(ctx.admin, businessId), { access_token: null, refresh_token: null });
   assert.equal(tokenCalls(stub).length, 0, "no refresh is tried for a disconnected app");
 });

@@ -245,7 +245,7 @@ dbTest("Jobber saying the app was disconnected runs the routine: tokens gone, di
     select connection_status, needs_reconnect, error_message from public.integrations_jobber where business_id = ${ctx.businessId}`;
   assert.equal(row!.connection_status, "disconnected");
   assert.equal(row!.needs_reconnect, true);
-  assert.match(row!.error_message, /^Disconnected in Jobber/);
+  assert.match(row!.error_message, /^Jobber says this app was disconnected from the Jobber account/);
   assert.deepEqual(await storedTokens(ctx.admin, ctx.businessId), { access_token: null, refresh_token: null });
   assert.equal(stub.calls.filter((c) => /appDisconnect/.test(c.body)).length, 0, "no appDisconnect call back");
 });
