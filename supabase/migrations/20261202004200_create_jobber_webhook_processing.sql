@@ -13,10 +13,12 @@
 -- An event whose business is no longer connected cannot be fetched from Jobber: it is set
 -- `ignored` here instead of being handed out (reconciliation after a reconnect finds what it
 -- would have said). APP_DISCONNECT is the exception: it needs no fetch, and a business in
--- `error` must still hear that Jobber disconnected it.
+-- `error` must still hear that Jobber disconnected it. Every event taken is returned with the
+-- state it was given (processing: the caller's to handle; ignored or failed: settled here), so a
+-- batch that had only such events does not look like an empty inbox.
 create function private.jobber_claim_webhook_events(p_lease_owner text, p_limit integer, p_event_ids bigint[] default null)
 returns table (id bigint, business_id uuid, account_id text, topic text, item_id text, occurred_at timestamptz,
-               attempts integer)
+               attempts integer, state text)
 language plpgsql volatile security definer set search_path = ''
 as $$
 begin
@@ -53,9 +55,8 @@ begin
     where e.id = c.id
     returning e.*
   )
-  select c.id, c.business_id, c.account_id, c.topic, c.item_id, c.occurred_at, c.attempts
+  select c.id, c.business_id, c.account_id, c.topic, c.item_id, c.occurred_at, c.attempts, c.state
   from claimed c
-  where c.state = 'processing'
   order by c.id;
 end
 $$;

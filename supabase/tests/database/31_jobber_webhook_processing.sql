@@ -40,9 +40,10 @@ select pg_temp.remember('other', private.worker_lease_take('process_webhooks', 6
 
 -- Claiming
 select set_eq(
-  $$select id from private.jobber_claim_webhook_events(current_setting('fixture.lease'), 10)$$,
-  $$values (pg_temp.got('closed')), (pg_temp.got('b_gone'))$$,
-  'a worker claims the due events of connected businesses, and APP_DISCONNECT whatever the connection''s state'
+  $$select id, state from private.jobber_claim_webhook_events(current_setting('fixture.lease'), 10)$$,
+  $$values (pg_temp.got('closed'), 'processing'::text), (pg_temp.got('b_gone'), 'processing'::text),
+           (pg_temp.got('b_job'), 'ignored'::text)$$,
+  'a worker claims the due events of connected businesses, and APP_DISCONNECT whatever the connection''s state; the rest it settles as ignored'
 );
 select results_eq(
   $$select state, lease_owner from private.jobber_webhook_events where id = pg_temp.got('closed')$$,
@@ -52,7 +53,7 @@ select results_eq(
 select results_eq(
   $$select (pg_temp.ev('b_job')).state, (pg_temp.ev('b_job')).last_error, (pg_temp.ev('b_job')).processed_at is not null$$,
   $$values ('ignored'::text, 'The business is not connected to Jobber.'::text, true)$$,
-  'an event of a business that is no longer connected is ignored, not handed out'
+  'an event of a business that is no longer connected is ignored (with why), not handed out to be fetched'
 );
 select is((pg_temp.ev('later')).state, 'pending', 'an event whose time has not come stays pending');
 select is_empty(
@@ -140,8 +141,9 @@ select pg_temp.remember('dead_lease', private.worker_lease_take('process_webhook
 update private.worker_leases set expires_at = now() - interval '1 second' where owner = current_setting('fixture.dead_lease');
 update private.jobber_webhook_events set attempts = 7, state = 'processing', lease_owner = current_setting('fixture.dead_lease'),
   next_attempt_at = now() where id = pg_temp.got('later');
-select is_empty(
-  $$select id from private.jobber_claim_webhook_events(current_setting('fixture.other'), 10, array[pg_temp.got('later')])$$,
+select results_eq(
+  $$select id, state from private.jobber_claim_webhook_events(current_setting('fixture.other'), 10, array[pg_temp.got('later')])$$,
+  $$values (pg_temp.got('later'), 'failed'::text)$$,
   'an event whose 8th try was interrupted by a dying worker is not handed out again'
 );
 select results_eq(

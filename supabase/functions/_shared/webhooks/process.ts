@@ -63,6 +63,8 @@ export interface ClaimedEvent {
   item_id: string;
   occurred_at: Date;
   attempts: number;
+  /** processing: this worker's to handle; ignored / failed: settled by the claim itself. */
+  state: "processing" | "ignored" | "failed";
 }
 
 /** Events about one object of one business, handled with one fetch. */
@@ -257,16 +259,20 @@ export interface BatchOptions {
 }
 
 /**
- * Claims one batch of due events and handles it. Returns how many events were claimed (0: the
- * inbox has nothing due).
+ * Claims one batch of due events and handles it. Returns how many events were claimed, including
+ * those the claim settled itself (0: the inbox has nothing due).
  */
 export async function processBatch(rt: Runtime, log: Logger, lease: Lease, options: BatchOptions = {}): Promise<number> {
   const clients = options.clients ?? new Map<string, JobberClient>();
-  const events = await asService(rt.sql, (tx) =>
+  const claimed = await asService(rt.sql, (tx) =>
     tx<ClaimedEvent[]>`select * from private.jobber_claim_webhook_events(${lease.owner}, ${BATCH_SIZE},
                                                                          ${options.eventIds ?? null}::bigint[])`
   );
-  if (events.length === 0) return 0;
+  const events = claimed.filter((e) => e.state === "processing");
+  if (claimed.length > events.length) {
+    log.info("webhooks_settled_at_claim", { ignored: claimed.filter((e) => e.state === "ignored").length, failed: claimed.filter((e) => e.state === "failed").length });
+  }
+  if (events.length === 0) return claimed.length;
   const businessIds = [...new Set(events.map((e) => e.business_id))];
   const countries = new Map(
     (await asService(rt.sql, (tx) =>
@@ -278,7 +284,7 @@ export async function processBatch(rt: Runtime, log: Logger, lease: Lease, optio
   // The receiver stores only handled topics as pending; anything else here is settled, not guessed at.
   if (unknown.length > 0) await settle(ctx, unknown, "ignored", "Blipp does not act on this topic.");
   await inParallel(groups, CONCURRENCY, (group) => handleGroup(ctx, group));
-  return events.length;
+  return claimed.length;
 }
 
 export interface DrainResult {
