@@ -4,55 +4,23 @@
 // in the same transaction as the apply, through the lease guard. Events about the same object in
 // one batch (JOB_CLOSED and the JOB_UPDATE after it) share one fetch. A failure settles the
 // events for a retry (backoff in SQL; dead letter after 8); a business no longer connected makes
-// them `ignored`.
+// them `ignored`. What each topic fetches and applies is ./topics.ts.
 import type { Runtime } from "../runtime.ts";
 import type { Logger } from "../log.ts";
-import { asService, type TransactionSql } from "../db.ts";
+import { asService } from "../db.ts";
 import { isAppError } from "../errors.ts";
 import { jobberClientFor } from "../jobber/connection.ts";
-import { jobberSaysDisconnected } from "../jobber/disconnected.ts";
 import { JobberDisconnectedError } from "../jobber/errors.ts";
 import type { JobberClient } from "../jobber/graphql.ts";
-import { computeQueryCost } from "../jobber/cost.ts";
-import {
-  CLIENT_QUERY,
-  clientResultSchema,
-  JOB_QUERY,
-  jobResultSchema,
-  VISIT_QUERY,
-  visitResultSchema,
-} from "../jobber/queries.ts";
-import { mapJob, mapVisit, type WorkItem } from "../jobber/work_mapping.ts";
-import { mapClientsPage } from "../sync/page.ts";
 import { inParallel } from "../parallel.ts";
 import { handOver, isLeaseLost, type Lease } from "../worker/lease.ts";
 import { drainWoken } from "../worker/wake.ts";
+import { kindOf, type Plan, plan, type Subject, UnreadableObject } from "./topics.ts";
 
-/**
- * The topics the worker acts on; every other topic is stored `ignored` by the receiver. Must equal
- * SQL's private.jobber_webhook_topics() (process_test.ts checks).
- */
-export const HANDLED_TOPICS = {
-  APP_DISCONNECT: "disconnect",
-  CLIENT_CREATE: "client",
-  CLIENT_UPDATE: "client",
-  CLIENT_DESTROY: "client",
-  JOB_CREATE: "job",
-  JOB_UPDATE: "job",
-  JOB_CLOSED: "job",
-  JOB_DESTROY: "job",
-  VISIT_COMPLETE: "visit",
-} as const;
-
-type Kind = (typeof HANDLED_TOPICS)[keyof typeof HANDLED_TOPICS];
+export { HANDLED_TOPICS } from "./topics.ts";
 
 export const BATCH_SIZE = 25;
 const CONCURRENCY = 4;
-const COSTS = {
-  client: computeQueryCost(CLIENT_QUERY),
-  job: computeQueryCost(JOB_QUERY),
-  visit: computeQueryCost(VISIT_QUERY),
-} as const;
 
 export interface ClaimedEvent {
   /** bigint, as the driver returns it. */
@@ -69,23 +37,8 @@ export interface ClaimedEvent {
 
 /** Events about one object of one business, handled with one fetch. */
 interface Group {
-  businessId: string;
-  kind: Kind;
-  itemId: string;
+  subject: Subject;
   events: ClaimedEvent[];
-}
-
-/** What a fetch decided: settle the events so, applying (in the same transaction) what it found. */
-interface Plan {
-  outcome: "done" | "ignored";
-  note?: string;
-  apply?: (tx: TransactionSql) => Promise<unknown>;
-  /** For the log: what was applied. */
-  did: string;
-}
-
-function kindOf(topic: string): Kind | null {
-  return (HANDLED_TOPICS as Record<string, Kind>)[topic] ?? null;
 }
 
 function groupEvents(events: ClaimedEvent[]): { groups: Group[]; unknown: ClaimedEvent[] } {
@@ -100,8 +53,10 @@ function groupEvents(events: ClaimedEvent[]): { groups: Group[]; unknown: Claime
     // APP_DISCONNECT is about the account, whatever its itemId.
     const itemId = kind === "disconnect" ? "" : event.item_id;
     const key = `${event.business_id}|${kind}|${itemId}`;
-    const group = groups.get(key) ?? { businessId: event.business_id, kind, itemId, events: [] };
+    const group = groups.get(key) ??
+      { subject: { businessId: event.business_id, kind, itemId, latestOccurredAt: event.occurred_at }, events: [] };
     group.events.push(event);
+    if (event.occurred_at > group.subject.latestOccurredAt) group.subject.latestOccurredAt = event.occurred_at;
     groups.set(key, group);
   }
   return { groups: [...groups.values()], unknown };
@@ -124,81 +79,13 @@ function clientOf(ctx: Context, businessId: string): JobberClient {
   return client;
 }
 
-const applyWork = (businessId: string, items: WorkItem[]) => (tx: TransactionSql) =>
-  tx`select * from private.jobber_apply_work(${businessId}, 'webhook', ${tx.json(items as never)}::jsonb)`;
-
-/** Re-fetches the group's object and decides what to apply. Holds no database connection meanwhile. */
-async function plan(ctx: Context, group: Group): Promise<Plan> {
-  const { businessId, itemId } = group;
-  const country = ctx.countries.get(businessId) ?? "US";
-  switch (group.kind) {
-    case "disconnect": {
-      const latest = group.events.reduce((a, e) => (e.occurred_at > a ? e.occurred_at : a), group.events[0]!.occurred_at);
-      const disconnected = await jobberSaysDisconnected(ctx.rt, businessId, ctx.log, {
-        source: "app_disconnect",
-        occurredAt: latest,
-      });
-      return {
-        outcome: "done",
-        did: disconnected ? "disconnected" : "already disconnected, or about an earlier connection",
-      };
-    }
-    case "client": {
-      const { data } = await clientOf(ctx, businessId).request(CLIENT_QUERY, { id: itemId }, clientResultSchema, {
-        expectedCost: COSTS.client,
-      });
-      if (data.client === null || data.client === undefined) {
-        return {
-          outcome: "done",
-          did: "client gone: customer removed",
-          apply: (tx) => tx`select private.jobber_remove_customer(${businessId}, ${itemId})`,
-        };
-      }
-      const { rows, errors } = mapClientsPage([data.client], country);
-      if (rows.length === 0) throw new UnreadableObject(errors[0]?.message ?? "Jobber sent a client Blipp cannot read.");
-      return {
-        outcome: "done",
-        did: "client applied",
-        apply: (tx) => tx`select * from private.jobber_apply_client_page(${businessId}, ${tx.json(rows as never)}::jsonb, now())`,
-      };
-    }
-    case "job": {
-      const { data } = await clientOf(ctx, businessId).request(JOB_QUERY, { id: itemId }, jobResultSchema, {
-        expectedCost: COSTS.job,
-      });
-      if (data.job === null) {
-        return {
-          outcome: "done",
-          did: "job gone: marked deleted",
-          apply: (tx) => tx`select private.jobber_mark_job_deleted(${businessId}, ${itemId})`,
-        };
-      }
-      const { item, clientError } = mapJob(data.job, country);
-      if (clientError) ctx.log.warn("webhook_client_unreadable", { business_id: businessId, item_id: itemId, error: clientError.message });
-      return { outcome: "done", did: item.job.completed_at ? "closed job applied" : "job applied", apply: applyWork(businessId, [item]) };
-    }
-    case "visit": {
-      const { data } = await clientOf(ctx, businessId).request(VISIT_QUERY, { id: itemId }, visitResultSchema, {
-        expectedCost: COSTS.visit,
-      });
-      // A visit deleted since (with its job, or on its own) has nothing left to complete.
-      if (data.visit === null) return { outcome: "done", did: "visit gone" };
-      const { item, clientError } = mapJob(data.visit.job, country);
-      if (clientError) ctx.log.warn("webhook_client_unreadable", { business_id: businessId, item_id: itemId, error: clientError.message });
-      item.visits = [mapVisit(data.visit, item.job)];
-      return {
-        outcome: "done",
-        did: item.visits[0]!.completed_at ? "completed visit applied" : "visit applied",
-        apply: applyWork(businessId, [item]),
-      };
-    }
-  }
-}
-
-/** Jobber sent an object we cannot read; retrying later may help (a fix on either side). */
-class UnreadableObject extends Error {}
-
-async function settle(ctx: Context, events: ClaimedEvent[], outcome: "done" | "ignored" | "retry", note: string | null, apply?: Plan["apply"]) {
+async function settle(
+  ctx: Context,
+  events: ClaimedEvent[],
+  outcome: "done" | "ignored" | "retry",
+  note: string | null,
+  apply?: Plan["apply"],
+) {
   const ids = events.map((e) => e.id);
   await asService(ctx.rt.sql, async (tx) => {
     // The guard first: a worker that lost these events applies nothing.
@@ -215,15 +102,21 @@ function failureNote(err: unknown): string {
 }
 
 async function handleGroup(ctx: Context, group: Group): Promise<void> {
+  const { subject } = group;
   const fields = {
-    business_id: group.businessId,
+    business_id: subject.businessId,
     topics: [...new Set(group.events.map((e) => e.topic))],
-    item_id: group.itemId,
+    item_id: subject.itemId,
     events: group.events.length,
   };
   try {
-    const decided = await plan(ctx, group);
-    await settle(ctx, group.events, decided.outcome, decided.note ?? null, decided.apply);
+    const decided = await plan({
+      rt: ctx.rt,
+      log: ctx.log,
+      jobber: clientOf(ctx, subject.businessId),
+      country: ctx.countries.get(subject.businessId) ?? "US",
+    }, subject);
+    await settle(ctx, group.events, decided.outcome, null, decided.apply);
     ctx.log.info("webhook_processed", { ...fields, result: decided.did });
   } catch (err) {
     if (isLeaseLost(err)) {
