@@ -11,6 +11,16 @@ import { apiKeys } from "./jwt.ts";
 
 const log = (line: string) => console.log(line);
 
+// The stack's own database clients (the gateway's sign-in, the pg_net worker) run in this process;
+// the postgres driver can throw from a timer when the database cuts a connection under it (a
+// restart, which the outage tests do on purpose). That must not take the whole stack - or the
+// test run - down with it: it is logged, and the driver reconnects on its next query.
+globalThis.addEventListener("error", (event) => {
+  event.preventDefault();
+  const error = (event as ErrorEvent).error;
+  console.error(`stack: an uncaught error was logged and the stack kept running: ${error?.stack ?? error ?? event}`);
+});
+
 async function start() {
   const settings = readSettings(Deno.env.toObject());
   // Listening from the first moment: Ctrl-C or SIGTERM while still starting must stop what has

@@ -1,11 +1,12 @@
 // The webhook path through outages of our own: the worker killed in the middle of a batch (nothing
 // lost, nothing applied twice), and the database restarted while Jobber's webhooks keep arriving
-// (they are answered 503, Jobber retries, and every one lands once). The test runner's control
+// (they are answered 503, Jobber retries, and every one lands once), also again and again under a
+// flood of deliveries (the functions keep answering). The test runner's control
 // server kills and restarts the functions process and the database (stack/test_runner.ts).
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { adminSql, stack } from '../support/stack';
 import { Created, syncSandbox } from '../support/sync';
-import { completions, inbox, inboxSettled, newJob, type SandboxJob, settledBusiness, sleep, until, untilSwept, wake, work } from '../support/webhooks';
+import { completions, deliver, inbox, inboxSettled, newJob, type SandboxJob, settledBusiness, signed, sleep, until, untilSwept, wake, work } from '../support/webhooks';
 
 const sql = adminSql();
 const created = new Created();
@@ -100,5 +101,45 @@ describe('the webhook worker through outages', () => {
       60_000,
     );
     expect(sent.filter((e) => e.state !== 'delivered')).toEqual([]);
+  });
+
+  it('keeps answering through database restarts under a flood of deliveries, and stores the next one', async () => {
+    const business = await settledBusiness(sql, created, 'Outage Flood Co');
+    const job = await newJob(business.accountId, 'After the flood');
+    await inboxSettled(sql, business.accountId);
+    // Deliveries for an account nobody connected are stored 'ignored': the flood exercises the
+    // request path and the inbox's writes without giving the worker anything to fetch.
+    const floodAccount = `flood-${Date.now()}`;
+    const answers = new Map<number, number>();
+    let flooding = true;
+    const senders = Array.from({ length: 40 }, async (_, sender) => {
+      for (let i = 0; flooding; i++) {
+        const { body, signature } = signed({ topic: 'JOB_UPDATE', accountId: floodAccount, itemId: `flood-${sender}-${i}`, occurredAt: new Date().toISOString() });
+        const { status } = await deliver(body, signature).catch(() => ({ status: 0 }));
+        answers.set(status, (answers.get(status) ?? 0) + 1);
+      }
+    });
+    try {
+      // Each restart cuts connections with writes still queued in the driver (what once left the
+      // functions' pool unable to send anything again; stack/functions_server.ts).
+      for (let restart = 0; restart < 6; restart++) {
+        await sleep(500);
+        await controlStack('/database/restart?downMs=300');
+      }
+      await sleep(1_000);
+    } finally {
+      flooding = false;
+      await Promise.all(senders);
+    }
+    console.log(`flood through 6 database restarts: answers ${JSON.stringify(Object.fromEntries(answers))}`);
+    expect(answers.get(200) ?? 0).toBeGreaterThan(0);
+    expect(answers.get(503) ?? 0).toBeGreaterThan(0);
+    expect([...answers.keys()].filter((status) => status !== 200 && status !== 503)).toEqual([]);
+
+    const { body, signature } = signed({ topic: 'JOB_UPDATE', accountId: business.accountId, itemId: job.id, occurredAt: new Date().toISOString() });
+    await until(() => deliver(body, signature), (r) => r.status === 200, 'a delivery accepted after the restarts');
+    const events = await untilSwept(sql, () => inbox(sql, business.accountId), (rows) => rows.some((r) => r.item_id === job.id && r.topic === 'JOB_UPDATE' && r.state === 'done'), 'the delivery processed');
+    expect(events.filter((r) => r.item_id === job.id && r.topic === 'JOB_UPDATE')).toHaveLength(1);
+    await sql`delete from private.jobber_webhook_events where account_id = ${floodAccount}`;
   });
 });
