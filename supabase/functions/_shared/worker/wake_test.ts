@@ -59,6 +59,27 @@ dbTest("wakeWorker with coalescing wakes once while the wake is in flight, and a
   }
 });
 
+dbTest("a coalescing wake is not skipped while a worker of the task is taking its lease", async ({ admin, rt }) => {
+  // Taking a lease inserts a row referencing the task's, which key-share locks the task's row until
+  // that transaction ends; a wake arriving in that moment must still go out (nothing is in flight).
+  await admin`update private.worker_tasks set wake_pending_since = null where task = ${TASK}`;
+  const rollback = new Error("rollback");
+  let woke: boolean | null = null;
+  try {
+    await admin.begin(async (tx) => {
+      await tx`select private.worker_lease_take(${TASK}, 60000)`;
+      woke = await wakeWorker(rt, silentLogger, TASK, nothing(), { coalesceMs: 30_000 });
+      throw rollback;
+    }).catch((err) => {
+      if (err !== rollback) throw err;
+    });
+    assert.equal(woke, true);
+    assert.ok(await pendingSince(admin), "the wake is in flight");
+  } finally {
+    await admin`update private.worker_tasks set wake_pending_since = null where task = ${TASK}`;
+  }
+});
+
 dbTest("drainWoken settles the wake before its last look, so work that came meanwhile is done", async ({ admin, rt }) => {
   await admin`update private.worker_tasks set wake_pending_since = now() where task = ${TASK}`;
   const looks: string[] = [];
