@@ -60,8 +60,11 @@ export async function applySession(tx: TransactionSql, session: SessionSettings)
 
 // A pooled connection the database cut while it sat idle (a restart, a failover, a pooler
 // recycling it) reports so only when it is next used: its BEGIN, or the session settings right
-// after it, fail with one of these.
-const CUT_CONNECTION = new Set(["57P01", "57P02", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "ECONNRESET", "EPIPE"]);
+// after it, fail with one of these. So does one the driver opened while the database was shutting
+// down or starting (57P03), even once the database is back.
+const CUT_CONNECTION = new Set([
+  "57P01", "57P02", "57P03", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "ECONNRESET", "EPIPE",
+]);
 
 async function runAs<T>(
   sql: Sql,

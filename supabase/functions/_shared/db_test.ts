@@ -87,6 +87,12 @@ Deno.test("a transaction whose BEGIN meets a connection the database cut while i
   assert.equal(db.begins(), 2);
 });
 
+Deno.test("so does one whose BEGIN meets a connection opened while the database was shutting down", async () => {
+  const db = cutThenFine(1, "57P03");
+  assert.equal(await asService(db.sql, async (tx: TransactionSql) => (await tx`select 1`, "done")), "done");
+  assert.equal(db.begins(), 2);
+});
+
 Deno.test("so does one whose session settings, the first statement after BEGIN, meet it", async () => {
   let sessions = 0;
   let work = 0;
