@@ -11,11 +11,11 @@
 //     Jobber's real rates), p50 / p99 from the completion to the row's commit.
 // Nothing here passes or fails; the targets are printed beside the numbers.
 import type postgres from "postgres";
-import { decodeJwt } from "jose";
 import { join } from "node:path";
 import { REPO_ROOT } from "./settings.ts";
 import { freePort } from "./ports.ts";
 import { type RunningStack, setCronJobsActive } from "./stack.ts";
+import { sandboxTokens } from "./sandbox_tokens.ts";
 
 type Sql = ReturnType<typeof postgres>;
 
@@ -133,30 +133,10 @@ async function sandbox<T>(stack: RunningStack, method: string, path: string, bod
   return (await res.json()) as T;
 }
 
-/** Tokens for `accountId` the way the functions get them: Jobber's consent page, then the code exchange. */
-async function sandboxTokens(stack: RunningStack, accountId: string) {
+/** The stack's Jobber app, as the sandbox knows it. */
+export function sandboxApp(stack: RunningStack) {
   const env = stack.info.functionsEnv;
-  const redirectUri = env.JOBBER_REDIRECT_URI!;
-  const authorize = new URL(`${stack.info.sandboxUrl}/api/oauth/authorize`);
-  authorize.search = new URLSearchParams({ response_type: "code", client_id: env.JOBBER_CLIENT_ID!, redirect_uri: redirectUri, state: "bench" }).toString();
-  const page = await (await fetch(authorize)).text();
-  const fields: Record<string, string> = {};
-  for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = m[2]!.replace(/&amp;/g, "&");
-  const decision = await fetch(`${stack.info.sandboxUrl}/api/oauth/authorize`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ ...fields, account_id: accountId, decision: "allow" }).toString(),
-  });
-  const code = new URL(decision.headers.get("location")!).searchParams.get("code")!;
-  const token = await fetch(`${stack.info.sandboxUrl}/api/oauth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-    body: new URLSearchParams({
-      client_id: env.JOBBER_CLIENT_ID!, client_secret: env.JOBBER_CLIENT_SECRET!, grant_type: "authorization_code", code, redirect_uri: redirectUri,
-    }).toString(),
-  });
-  return (await token.json()) as { access_token: string; refresh_token: string };
+  return { sandboxUrl: stack.info.sandboxUrl!, clientId: env.JOBBER_CLIENT_ID!, clientSecret: env.JOBBER_CLIENT_SECRET!, redirectUri: env.JOBBER_REDIRECT_URI! };
 }
 
 async function completionBench(stack: RunningStack, admin: Sql, count: number) {
@@ -183,11 +163,11 @@ async function completionBench(stack: RunningStack, admin: Sql, count: number) {
         });
         visits.push({ accountIndex: a, jobId: job.id, visitId: job.visits[0]!.id });
       }
-      const tokens = await sandboxTokens(stack, account.id);
+      const tokens = await sandboxTokens(sandboxApp(stack), account.id);
       const [business] = await admin<{ id: string }[]>`insert into public.businesses (name) values (${`Completion bench ${a + 1}`}) returning id`;
       businesses.push(business!.id);
       await admin`select private.jobber_store_connection(${business!.id}, ${account.id}, ${`Completion bench ${a + 1}`},
-                    ${tokens.access_token}, ${tokens.refresh_token}, ${new Date(decodeJwt(tokens.access_token).exp! * 1000)})`;
+                    ${tokens.accessToken}, ${tokens.refreshToken}, ${tokens.expiresAt})`;
     }
     // Let the initial syncs (woken by pg_cron's minute) and their first reconciliations go by.
     await admin`select private.wake_worker('continue_syncs')`;
