@@ -3,17 +3,16 @@
 // outside the card are really painted (the invisible "Sign in"), and keyboard focus shows a ring.
 // Card states that take time or faults to reach for real are set up in the database directly, with
 // made-up tokens that never meet Jobber (far from expiry, no runnable sync).
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   createBusiness,
   createUser,
   jobberCard,
-  launchBrowser,
-  newContext,
   openDashboard,
   screenshot,
   uniqueSuffix,
+  useBrowser,
   visible,
   type TestBusiness,
   type TestUser,
@@ -23,29 +22,19 @@ import { cleanup, insertConnection } from '../support/jobber_fixtures';
 import { adminSql, DEMO } from '../support/stack';
 
 const sql = adminSql();
-let browser: Browser;
-const contexts: BrowserContext[] = [];
 const businesses: TestBusiness[] = [];
 const users: TestUser[] = [];
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => {})));
-});
-
-afterAll(async () => {
-  console.log(`axe: ${scans.length} scans, 0 violations: ${scans.map((s) => s.label).join('; ')}`);
-  await browser?.close();
-  await cleanup(sql, { businessIds: businesses.map((b) => b.id), userIds: users.map((u) => u.id) }).catch(() => {});
-  await sql.end();
+const browsers = useBrowser({
+  async afterAll() {
+    console.log(`axe: ${scans.length} scans, 0 violations: ${scans.map((s) => s.label).join('; ')}`);
+    await cleanup(sql, { businessIds: businesses.map((b) => b.id), userIds: users.map((u) => u.id) }).catch(() => {});
+    await sql.end();
+  },
 });
 
 async function freshPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await newContext(browser);
-  contexts.push(context);
+  const context = await browsers.context();
   return { context, page: await context.newPage() };
 }
 

@@ -3,8 +3,8 @@
 // connection through jobber-complete, SPEC §12) and claim page. Each test makes its own user,
 // business and sandbox account (one Jobber account can only ever belong to one business); one smoke
 // test walks the README's demo path with the seeded owner. Pages are scanned with axe as they go.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   answerConsent,
   connectionRow,
@@ -14,12 +14,11 @@ import {
   customerCount,
   dropFixtures,
   jobberCard,
-  launchBrowser,
-  newContext,
   openDashboard,
   screenshot,
   signIn,
   uniqueSuffix,
+  useBrowser,
   visible,
   type SandboxAccount,
   type TestBusiness,
@@ -30,28 +29,18 @@ import { sandbox as sandboxApi } from '../support/jobber_oauth';
 import { adminSql, DEMO, stack } from '../support/stack';
 
 const sql = adminSql();
-let browser: Browser;
-const contexts: BrowserContext[] = [];
 const businesses: TestBusiness[] = [];
 const users: TestUser[] = [];
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => {})));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await dropFixtures(sql, businesses, users).catch(() => {});
-  await sql.end();
+const browsers = useBrowser({
+  async afterAll() {
+    await dropFixtures(sql, businesses, users).catch(() => {});
+    await sql.end();
+  },
 });
 
 async function freshPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await newContext(browser);
-  contexts.push(context);
+  const context = await browsers.context();
   return { context, page: await context.newPage() };
 }
 

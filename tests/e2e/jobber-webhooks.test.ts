@@ -2,8 +2,8 @@
 // closed in the Jobber sandbox moves the row and the jobs count on their own (no reload), closing
 // it again after a reopen still counts one job; failed updates show with Replay for the owner only,
 // and replaying them clears them. The card passes axe-core in each of these states.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { expectNoAxeViolations } from '../support/axe';
 import {
   createBusiness,
@@ -11,11 +11,10 @@ import {
   createUser,
   dropFixtures,
   jobberCard,
-  launchBrowser,
-  newContext,
   openDashboard,
   screenshot,
   uniqueSuffix,
+  useBrowser,
   visible,
   type TestBusiness,
   type TestUser,
@@ -25,28 +24,16 @@ import { adminSql } from '../support/stack';
 import { completions, newJob, until, work } from '../support/webhooks';
 
 const sql = adminSql();
-let browser: Browser;
-const contexts: BrowserContext[] = [];
 const businesses: TestBusiness[] = [];
 const users: TestUser[] = [];
 
-beforeAll(async () => {
-  browser = await launchBrowser();
+const browsers = useBrowser({
+  async afterAll() {
+    await dropFixtures(sql, businesses, users).catch(() => {});
+    await sql.end();
+  },
 });
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => {})));
-});
-afterAll(async () => {
-  await browser?.close();
-  await dropFixtures(sql, businesses, users).catch(() => {});
-  await sql.end();
-});
-
-async function freshPage(): Promise<Page> {
-  const context = await newContext(browser);
-  contexts.push(context);
-  return await context.newPage();
-}
+const freshPage = () => browsers.page();
 
 /** The value cell of one row of the card's details, by the row's label. */
 const detail = (page: Page, label: string) => jobberCard(page).locator('dl.jc-details > div').filter({ has: page.getByText(label, { exact: true }) }).locator('dd');

@@ -3,20 +3,25 @@
 // STOP reach the inbound webhook, Unsubscribe makes the one-click POST. The page passes axe-core.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formOf, sandbox, sandboxSenders, startReceiver, until } from '../support/messaging';
-import { launchBrowser, screenshot } from '../support/browser';
+import { screenshot, useBrowser } from '../support/browser';
 import { stack } from '../support/stack';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PHONE = '+15555550142';
 
-let browser: Browser;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
+const browsers = useBrowser({
+  async afterAll() {
+    await sandbox('POST', '/reset', {});
+    await receiver?.close();
+  },
+});
+
 beforeAll(async () => {
-  browser = await launchBrowser();
   receiver = await startReceiver();
   await sandbox('POST', '/reset', {});
   await sandbox('PUT', '/webhooks', { smsInbound: `${receiver.base}/sms-inbound`, emailEvents: `${receiver.base}/email-events` });
@@ -44,14 +49,8 @@ beforeAll(async () => {
   ).toMatchObject({ kind: 'accepted' });
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await sandbox('POST', '/reset', {});
-  await receiver?.close();
-});
-
 async function openSandbox(): Promise<Page> {
-  const page = await browser.newPage();
+  const page = await browsers.page();
   await page.goto(`${stack.messagingSandboxUrl}/`);
   await page.getByRole('heading', { level: 1, name: 'Messaging sandbox' }).waitFor();
   return page;
@@ -67,7 +66,6 @@ describe('the messaging sandbox page', () => {
     };
     await screenshot(page, 'messaging-sandbox.png');
     expect(result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
-    await page.close();
   });
 
   it("taps the text's review link, which opens it", async () => {
@@ -76,7 +74,6 @@ describe('the messaging sandbox page', () => {
     const [opened] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
     await opened.waitForLoadState();
     expect(opened.url()).toBe(`${receiver.base}/review?t=e2e`);
-    await page.close();
   });
 
   it('replies with text and with STOP; both reach the inbound webhook and STOP shows as unsubscribed', async () => {
@@ -92,7 +89,6 @@ describe('the messaging sandbox page', () => {
     expect(inbound.map((f) => [f.Body, f.OptOutType])).toEqual([['Loved it, thanks!', undefined], ['STOP', 'STOP']]);
     const { sms } = sandboxSenders();
     expect(await sms.send({ channel: 'sms', id: 'e2e-sms-2', to: PHONE, body: 'Again?' })).toMatchObject({ kind: 'refused', code: '21610' });
-    await page.close();
   });
 
   it("presses an email's Unsubscribe: the RFC 8058 one-click POST reaches the message's URL", async () => {
@@ -102,6 +98,5 @@ describe('the messaging sandbox page', () => {
     const post = await until(() => receiver.on('/unsubscribe')[0]);
     expect(post.body).toBe('List-Unsubscribe=One-Click');
     expect(new URL(post.url).searchParams.get('t')).toBe('e2e');
-    await page.close();
   });
 });

@@ -4,16 +4,15 @@
 // read-only view, and the whole card on a 375-pixel-wide phone. Every state is scanned with axe
 // (zero violations). Jobs and completions are written to the database as the Jobber webhook
 // worker would; the decision trigger decides them. Nothing is sent: pg_cron is off in test runs.
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   createBusiness,
   createUser,
-  launchBrowser,
-  newContext,
   openDashboard,
   screenshot,
   uniqueSuffix,
+  useBrowser,
   visible,
   type TestBusiness,
   type TestUser,
@@ -23,33 +22,17 @@ import { cleanup, insertConnection } from '../support/jobber_fixtures';
 import { adminSql } from '../support/stack';
 
 const sql = adminSql();
-let browser: Browser;
-const contexts: BrowserContext[] = [];
 const businesses: TestBusiness[] = [];
 const users: TestUser[] = [];
 
-beforeAll(async () => {
-  browser = await launchBrowser();
+const browsers = useBrowser({
+  async afterAll() {
+    console.log(`reviews card axe: ${scans.length} scans, 0 violations: ${scans.map((s) => s.label).join('; ')}`);
+    await cleanup(sql, { businessIds: businesses.map((b) => b.id), userIds: users.map((u) => u.id) }).catch(() => {});
+    await sql.end();
+  },
 });
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => {})));
-});
-
-afterAll(async () => {
-  console.log(`reviews card axe: ${scans.length} scans, 0 violations: ${scans.map((s) => s.label).join('; ')}`);
-  await browser?.close();
-  await cleanup(sql, { businessIds: businesses.map((b) => b.id), userIds: users.map((u) => u.id) }).catch(() => {});
-  await sql.end();
-});
-
-async function freshPage(viewport?: { width: number; height: number }): Promise<Page> {
-  const context = await newContext(browser);
-  contexts.push(context);
-  const page = await context.newPage();
-  if (viewport) await page.setViewportSize(viewport);
-  return page;
-}
+const freshPage = (viewport?: { width: number; height: number }): Promise<Page> => browsers.page(viewport);
 
 interface ReviewBusiness {
   owner: TestUser;

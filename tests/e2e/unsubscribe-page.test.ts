@@ -2,23 +2,28 @@
 // GET) lands on the dashboard's page, which names the business and offers one button; pressing it
 // opts the address out, coming back says so, and a forged link is called not valid. The page passes
 // the project's axe-core scan (tests/support/axe.ts) in each of those states.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanup } from '../support/jobber_fixtures';
 import { askedCustomer, markSent, optOuts, reviewBusiness } from '../support/review_fixtures';
 import { expectNoAxeViolations } from '../support/axe';
-import { launchBrowser, newContext, screenshot } from '../support/browser';
+import { screenshot, useBrowser } from '../support/browser';
 import { adminSql, stack } from '../support/stack';
 
 const admin = adminSql();
 const created = { businessIds: [] as string[], userIds: [] as string[] };
-let browser: Browser;
 let businessId: string;
 let token: string;
 let address: string;
 
+const browsers = useBrowser({
+  async afterAll() {
+    await cleanup(admin, created);
+    await admin.end();
+  },
+});
+
 beforeAll(async () => {
-  browser = await launchBrowser();
   const b = await reviewBusiness(admin, { channels: ['email'], name: 'Brightside Cleaning LLC', senderName: 'Brightside Cleaning' });
   created.businessIds.push(b.businessId);
   created.userIds.push(b.user.id);
@@ -29,15 +34,8 @@ beforeAll(async () => {
   token = asked.unsubscribeToken;
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await cleanup(admin, created);
-  await admin.end();
-});
-
 async function openLink(link: string): Promise<Page> {
-  const context = await newContext(browser);
-  const page = await context.newPage();
+  const page = await browsers.page();
   await page.goto(link);
   await page.getByRole('heading', { level: 1, name: 'Unsubscribe from review emails' }).waitFor();
   return page;
@@ -53,7 +51,6 @@ describe('the unsubscribe page', () => {
     await expectNoAxeViolations(page, 'unsubscribe page, the button offered');
     await screenshot(page, 'unsubscribe-page.png');
     expect(await optOuts(admin, businessId)).toEqual([]);
-    await page.context().close();
   });
 
   it('pressing Unsubscribe opts the address out; coming back says it already is', async () => {
@@ -69,7 +66,6 @@ describe('the unsubscribe page', () => {
     await page.getByRole('status').getByText('You are already unsubscribed.').waitFor();
     expect(await page.getByRole('button').count()).toBe(0);
     expect((await optOuts(admin, businessId)).length).toBe(1);
-    await page.context().close();
   });
 
   it('a forged link is called not valid, changes nothing, and shows nothing from its URL', async () => {
@@ -82,6 +78,5 @@ describe('the unsubscribe page', () => {
     await page.getByRole('alert').getByText('This unsubscribe link is not valid.').waitFor();
     expect(await page.locator('main').textContent()).not.toContain('Evil');
     expect((await optOuts(admin, businessId)).length).toBe(1);
-    await page.context().close();
   });
 });

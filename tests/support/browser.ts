@@ -3,8 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import type { Sql } from 'postgres';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { DEMO, stack } from './stack';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -18,12 +19,69 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** A fresh profile (no session, no storage) whose relative URLs resolve against the demo page. */
-export async function newContext(browser: Browser): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: stack.appOrigin, viewport: { width: 1100, height: 900 } });
+export async function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL: stack.appOrigin, viewport: { width: 1100, height: 900 }, ...options });
   context.setDefaultTimeout(20_000);
   context.setDefaultNavigationTimeout(30_000);
   return context;
 }
+
+export interface FileBrowser {
+  /** The file's Chromium (launched before its first test). */
+  readonly browser: Browser;
+  /** A fresh context (see newContext), closed after the test that opened it. */
+  context(options?: BrowserContextOptions): Promise<BrowserContext>;
+  /** A page in a fresh context, optionally at another viewport size. */
+  page(viewport?: { width: number; height: number }): Promise<Page>;
+}
+
+/**
+ * The browser lifecycle every browser test file shares: Chromium launched before the file's tests,
+ * every context a test opened closed after that test (so a failing test leaves no page behind for
+ * the next), and the browser closed after the file - then `afterAll`, for the file's own cleanup.
+ */
+export function useBrowser(options: { afterAll?: () => Promise<void> } = {}): FileBrowser {
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => {})));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await options.afterAll?.();
+  });
+  const files: FileBrowser = {
+    get browser() {
+      if (!browser) throw new Error('The browser is launched in beforeAll: use it inside a test or hook.');
+      return browser;
+    },
+    async context(options) {
+      const context = await newContext(files.browser, options);
+      contexts.push(context);
+      return context;
+    },
+    async page(viewport) {
+      const page = await (await files.context()).newPage();
+      if (viewport) await page.setViewportSize(viewport);
+      return page;
+    },
+  };
+  return files;
+}
+
+/**
+ * A customer's phone: a phone-sized context with a phone browser's user agent. Headless Chromium's
+ * own ("HeadlessChrome") is on the bot list review-link does not count clicks from.
+ */
+export const PHONE_BROWSER: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  isMobile: true,
+  hasTouch: true,
+};
 
 /** Fills the sign-in form that the demo page and the claim page both show to signed-out visitors. */
 export async function signIn(page: Page, email: string, password: string = DEMO.password): Promise<void> {
