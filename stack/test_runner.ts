@@ -60,10 +60,13 @@ function parsePgProve(text: string, code: number): LayerResult {
   return { layer: "pgtap", passed: tests - failed, failed: failed + (code !== 0 && failed === 0 ? 1 : 0), skipped: 0 };
 }
 
+/** File filters given after the options (`npm test -- --only=e2e review-journey`): vitest runs only matching files. */
+let vitestFilters: string[] = [];
+
 async function vitestLayer(name: string, project: string, env: Record<string, string>): Promise<LayerResult> {
   const out = join(env.TEST_OUTPUT_DIR!, `vitest-${project}.json`);
   const { code } = await exec(join(BIN, "vitest"), ["run", "--project", project, "--reporter=default", "--reporter=json",
-    `--outputFile.json=${out}`], env);
+    `--outputFile.json=${out}`, ...(vitestFilters.length > 0 ? ["--passWithNoTests", ...vitestFilters] : [])], env);
   try {
     const report = JSON.parse(await Deno.readTextFile(out)) as {
       numPassedTests: number;
@@ -168,6 +171,7 @@ function startControlServer(stack: RunningStack) {
 export async function runTests(args: string[]): Promise<number> {
   const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
   const selected = layers.filter((l) => !only || only.includes(l.name));
+  vitestFilters = args.filter((a) => !a.startsWith("--"));
   const started = Date.now();
   const dataDir = await Deno.makeTempDir({ prefix: "blipp-test-" });
   const outputDir = join(dataDir, "reports");
@@ -221,6 +225,7 @@ export async function runTests(args: string[]): Promise<number> {
         APP_ORIGIN: i.appOrigin,
         STACK_LOG_DIR: i.logDir,
         STACK_CONTROL_URL: `http://127.0.0.1:${(control.addr as Deno.NetAddr).port}`,
+        JOBBER_CLIENT_ID: i.functionsEnv.JOBBER_CLIENT_ID ?? "",
         JOBBER_CLIENT_SECRET: i.functionsEnv.JOBBER_CLIENT_SECRET ?? "",
       });
     }
