@@ -33,12 +33,16 @@ values
   ('b1111111-1111-4111-8111-111111111111', 'manual', 'Luis Romero', null, '+13055550199'),
   ('b2222222-2222-4222-8222-222222222222', 'manual', 'Priya Natarajan', 'priya@example.ca', '+14165550123');
 
--- Brightside asks for reviews out of the box, a minute after a job is done, so a newcomer who
--- completes a job in the Jobber sandbox sees the decision (and the text) within seconds.
--- example.com is reserved for examples: the review link lands on a harmless page.
+-- Brightside asks for reviews out of the box, as soon as a job is done and at any hour, so a
+-- newcomer who completes a job in the Jobber sandbox sees the decision and the text within seconds
+-- whatever the time is where the sandbox's jobs are (a real business keeps a delay and the 08:00 -
+-- 21:00 window; the card's Settings tab changes both). example.com is reserved for examples: the
+-- review link lands on a harmless page.
 update public.review_settings
 set enabled = true,
-    delay_minutes = 1,
+    delay_minutes = 0,
+    send_window_start = '00:00',
+    send_window_end = '23:59',
     review_url = 'https://example.com/reviews/brightside-cleaning',
     sender_name = 'Brightside Cleaning'
 where business_id = 'b1111111-1111-4111-8111-111111111111';

@@ -18,9 +18,10 @@ select results_eq(
 select is((select count(*)::int from public.businesses b where not exists (
     select 1 from public.review_settings s where s.business_id = b.id)), 0,
   'every business, seeded or existing, has review settings');
-select is((select enabled and delay_minutes = 1 and review_url like 'https://%'
+select is((select enabled and delay_minutes = 0 and send_window_start = '00:00' and send_window_end = '23:59'
+                    and review_url like 'https://%'
              from public.review_settings where business_id = 'b1111111-1111-4111-8111-111111111111'), true,
-  'the demo business Brightside Cleaning asks for reviews a minute after a job is done');
+  'the demo business Brightside Cleaning asks for reviews as soon as a job is done, at any hour');
 
 -- Reading
 select tests.sign_in('member_a');
