@@ -6,11 +6,12 @@ import { startStack } from "./stack.ts";
 import { benchUpsert, benchSync } from "./bench_sync.ts";
 import { benchDecisions } from "./bench_decisions.ts";
 import { benchWebhooks } from "./bench_webhooks.ts";
+import { benchJourney } from "./bench_journey.ts";
 
 export async function runBenchmarks(args: string[]): Promise<void> {
   const quick = args.includes("--quick");
   const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
-  const wants = (part: "sandbox" | "messaging" | "webhooks" | "upsert" | "sync" | "decisions") => !only || only.includes(part);
+  const wants = (part: "sandbox" | "messaging" | "webhooks" | "upsert" | "sync" | "decisions" | "journey") => !only || only.includes(part);
   if (wants("sandbox")) {
     console.log("== Jobber sandbox ==");
     const { reportSandboxBench } = await import("./jobber-sandbox/bench.ts");
@@ -21,7 +22,7 @@ export async function runBenchmarks(args: string[]): Promise<void> {
     const { reportMessagingBench } = await import("./messaging-sandbox/bench.ts");
     await reportMessagingBench();
   }
-  if (!wants("webhooks") && !wants("upsert") && !wants("sync") && !wants("decisions")) return;
+  if (!wants("webhooks") && !wants("upsert") && !wants("sync") && !wants("decisions") && !wants("journey")) return;
 
   const dataDir = await Deno.makeTempDir({ prefix: "blipp-bench-" });
   const settings = readSettings({ LOCAL_DATA_DIR: dataDir, DB_PORT: "0", GATEWAY_PORT: "0", SANDBOX_PORT: "0", MESSAGING_SANDBOX_PORT: "0", WEB_PORT: "0" });
@@ -36,6 +37,10 @@ export async function runBenchmarks(args: string[]): Promise<void> {
     if (wants("decisions")) {
       console.log("\n== Review decisions (the trigger on job_completions, private.review_decide) ==");
       await benchDecisions(admin, quick ? 2_000 : 10_000);
+    }
+    if (wants("journey")) {
+      console.log("\n== Review journeys: job completed -> first text, and the chaos run ==");
+      await benchJourney(stack, admin, quick ? { latencyJobs: 40, chaosCompletions: 1_000 } : { latencyJobs: 200, chaosCompletions: 10_000 });
     }
     if (wants("upsert")) {
       console.log("\n== Upsert SQL function (private.jobber_apply_client_page) ==");
