@@ -14,6 +14,7 @@ import { run, spawnLogged, stopProcess, type Supervised, tail } from "./processe
 import { freePort, isPortFree, waitForPort } from "./ports.ts";
 import { PORT_VARIABLES, REPO_ROOT, type StackSettings } from "./settings.ts";
 import { LOCAL_MESSAGING } from "./messaging-sandbox/options.ts";
+import { supabaseCliPath } from "./supabase_cli.ts";
 
 const BIN = join(REPO_ROOT, "node_modules", ".bin");
 const DENO = join(BIN, "deno");
@@ -59,7 +60,7 @@ export async function applyMigrations(dbUrl: string, log: (line: string) => void
   // The CLI records applied migrations (and the seed) in supabase_migrations, so a second start
   // applies only what is new. Aborted, it is killed: the migration in flight rolls back with its
   // connection, and the next start applies it.
-  const result = await run(join(BIN, "supabase"), ["db", "push", `--remote=${dbUrl}`, "--include-seed", "--yes"], {
+  const result = await run(supabaseCliPath(), ["db", "push", `--remote=${dbUrl}`, "--include-seed", "--yes"], {
     cwd: REPO_ROOT,
     env: { SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
     ...(signal ? { signal } : {}),

@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { readSettings, REPO_ROOT } from "./settings.ts";
 import { type RunningStack, setCronJobsActive, startStack } from "./stack.ts";
+import { supabaseCliPath } from "./supabase_cli.ts";
 
 const BIN = join(REPO_ROOT, "node_modules", ".bin");
 
@@ -117,7 +118,7 @@ const layers: Layer[] = [
     name: "db-lint",
     needsStack: true,
     async run(env) {
-      const { code, text } = await exec(join(BIN, "supabase"), ["db", "lint", `--remote=${env.SUPABASE_DB_URL}`, "--fail-on", "warning"], env);
+      const { code, text } = await exec(supabaseCliPath(), ["db", "lint", `--remote=${env.SUPABASE_DB_URL}`, "--fail-on", "warning"], env);
       const ok = code === 0 && /No schema errors found/.test(text);
       return { layer: "db-lint", passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 };
     },
@@ -126,7 +127,7 @@ const layers: Layer[] = [
     name: "db-advisors",
     needsStack: true,
     async run(env) {
-      const { code, text } = await exec(join(BIN, "supabase"), [
+      const { code, text } = await exec(supabaseCliPath(), [
         "db", "advisors", `--remote=${env.SUPABASE_DB_URL}`, "--type", "security", "--output-format", "json",
       ], env);
       try {
