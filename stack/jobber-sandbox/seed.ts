@@ -16,6 +16,12 @@ interface SeedAccount {
   recurring: { title: string; visits: number; done: number; total: number };
   /** A one-off job at a rural property the geocoder cannot place (no coordinates). */
   rural: { title: string; total: number };
+  /**
+   * The mobile of the "Spring clean-up" client, the job the README's demo closes: generated
+   * clients' numbers are deliberately messy (most cannot be texted), and the demo's review request
+   * should arrive as a text on the messaging sandbox's phone.
+   */
+  demoMobile: string;
 }
 
 const ACCOUNTS: SeedAccount[] = [
@@ -28,6 +34,7 @@ const ACCOUNTS: SeedAccount[] = [
     ],
     recurring: { title: "Weekly office cleaning", visits: 4, done: 1, total: 480 },
     rural: { title: "Cottage spring opening", total: 320 },
+    demoMobile: "(303) 555-0184",
   },
   {
     name: "Green Lawn Pros",
@@ -35,6 +42,7 @@ const ACCOUNTS: SeedAccount[] = [
     technicians: [{ firstName: "Tomás", lastName: "Herrera", email: "tomas@greenlawnpros.example" }],
     recurring: { title: "Lawn mowing, summer season", visits: 6, done: 2, total: 390 },
     rural: { title: "Acreage aeration", total: 275.5 },
+    demoMobile: "(604) 555-0186",
   },
 ];
 
@@ -48,6 +56,12 @@ export function resetStore(store: Store, seed: number): void {
     const list = store.listClients(account.id);
     const [a, b, c] = [list[0], list[1], list[2]];
     const silent = { silent: true };
+    if (a) {
+      a.phones = [
+        { id: store.ids.next("phone"), number: spec.demoMobile, primary: true, smsAllowed: true, description: "mobile" },
+        ...a.phones.map((p) => ({ ...p, primary: false })),
+      ];
+    }
     if (a) createJob(store, account.id, { clientId: a.id, title: "Spring clean-up", total: 240 }, silent);
     if (b) {
       const job = createJob(
