@@ -12,20 +12,10 @@
 import type postgres from "postgres";
 import type { RunningStack } from "./stack.ts";
 import { sandboxApp } from "./bench_webhooks.ts";
-import { sandboxTokens } from "./sandbox_tokens.ts";
+import { callJson as call, connectSandboxAccount } from "./sandbox_connect.ts";
 import { runChaos } from "./chaos.ts";
 
 type Sql = ReturnType<typeof postgres>;
-
-async function call<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 async function firstTextLatency(stack: RunningStack, admin: Sql, count: number) {
   const ACCOUNTS = 4;
@@ -45,11 +35,7 @@ async function firstTextLatency(stack: RunningStack, admin: Sql, count: number) 
         update public.review_settings set enabled = true, review_url = 'https://example.com/reviews/bench', delay_minutes = 0,
           channels = '{sms}', follow_ups = 0, send_window_start = '00:00', send_window_end = '23:59'
         where business_id = ${business!.id}`;
-      const tokens = await sandboxTokens(sandboxApp(stack), account.id);
-      const [run] = await admin<{ id: string }[]>`
-        select private.jobber_store_connection(${business!.id}, ${account.id}, ${account.name}, ${tokens.accessToken},
-                                               ${tokens.refreshToken}, ${tokens.expiresAt}) as id`;
-      await admin`select private.wake_worker('continue_syncs', ${admin.json({ run_ids: [run!.id] })}::jsonb)`;
+      await connectSandboxAccount(admin, sandboxApp(stack), business!.id, account);
     }
     for (let i = 0; i < count; i++) {
       const accountId = accounts[i % ACCOUNTS]!;
@@ -67,17 +53,6 @@ async function firstTextLatency(stack: RunningStack, admin: Sql, count: number) 
       });
       jobs.push({ jobId: job.id, phone });
     }
-    // The initial syncs and first reconciliations settle before the clock starts.
-    const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline) {
-      const [row] = await admin<{ waiting: number }[]>`
-        select count(*)::int as waiting from public.integrations_jobber i
-        where i.business_id = any(${businesses}::uuid[]) and (i.last_job_sync_at is null or exists (
-          select 1 from public.jobber_sync_runs r where r.business_id = i.business_id and r.state in ('queued', 'running')))`;
-      if (row!.waiting === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-
     const closedAt = new Map<string, number>();
     for (const job of jobs) {
       closedAt.set(job.phone, Date.now());

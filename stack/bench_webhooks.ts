@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "./settings.ts";
 import { freePort } from "./ports.ts";
 import { type RunningStack, setCronJobsActive } from "./stack.ts";
-import { sandboxTokens } from "./sandbox_tokens.ts";
+import { callJson, sandboxTokens } from "./sandbox_connect.ts";
 
 type Sql = ReturnType<typeof postgres>;
 
@@ -123,15 +123,7 @@ async function ackBench(stack: RunningStack, admin: Sql, seconds: number, concur
 
 // ---- job completed in the sandbox -> job_completions row ---------------------------------------------------
 
-async function sandbox<T>(stack: RunningStack, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.info.sandboxUrl}${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`sandbox ${method} ${path} answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const sandbox = <T>(stack: RunningStack, method: string, path: string, body?: unknown) => callJson<T>(stack.info.sandboxUrl!, method, path, body);
 
 /** The stack's Jobber app, as the sandbox knows it. */
 export function sandboxApp(stack: RunningStack) {

@@ -22,7 +22,7 @@
 // and a `postgres` connection only, so it runs under Deno and vitest alike.
 import type postgres from "postgres";
 import { LOCAL_MESSAGING } from "./messaging-sandbox/options.ts";
-import { type SandboxApp, sandboxTokens } from "./sandbox_tokens.ts";
+import { callJson as call, connectSandboxAccount, type SandboxApp } from "./sandbox_connect.ts";
 
 type Sql = postgres.Sql;
 
@@ -115,17 +115,6 @@ export function chooseWindow(places: Place[], now: Date): WindowPlan {
   throw new Error("No two sandbox places fit a send window open in one and closed in the other");
 }
 
-async function call<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${base}${path} answered ${res.status}: ${text}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
-
 /** Runs `fn` over `items`, `width` at a time. */
 async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -216,18 +205,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const [business] = await sql<{ id: string }[]>`
       insert into public.businesses (name) values (${`Chaos Cleaning ${suffix}`}) returning id`;
     businessId = business!.id;
-    const tokens = await sandboxTokens(o.app, account.id);
-    const [connected] = await sql<{ run_id: string }[]>`
-      select private.jobber_store_connection(${businessId}, ${account.id}, ${account.name}, ${tokens.accessToken},
-                                             ${tokens.refreshToken}, ${tokens.expiresAt}) as run_id`;
-    await sql`select private.wake_worker('continue_syncs', ${sql.json({ run_ids: [connected!.run_id] })}::jsonb)`;
-    await until("the initial sync and first reconciliation", async () => {
-      const [row] = await sql<{ ready: boolean }[]>`
-        select i.last_job_sync_at is not null and not exists (
-          select 1 from public.jobber_sync_runs r where r.business_id = i.business_id and r.state in ('queued', 'running')) as ready
-        from public.integrations_jobber i where i.business_id = ${businessId}`;
-      return row?.ready === true;
-    }, 60_000);
+    await connectSandboxAccount(sql, o.app, businessId, account);
     await sql`
       update public.review_settings set enabled = true, review_url = 'https://example.com/reviews/chaos', delay_minutes = ${DELAY_MINUTES},
         channels = '{sms}', follow_ups = 1, follow_up_days = 3, reask_days = 180, require_approval = false, min_job_total = null,

@@ -21,7 +21,7 @@ import {
 } from '../support/browser';
 import { connectThroughSandbox, signIn as signInApi } from '../support/jobber_oauth';
 import { adminSql } from '../support/stack';
-import { completions, newJob, until, work } from '../support/webhooks';
+import { completions, newJob, until, untilConnectionSettled, work } from '../support/webhooks';
 
 const sql = adminSql();
 const businesses: TestBusiness[] = [];
@@ -49,15 +49,7 @@ describe("the card's updates row, in Chromium", () => {
     const account = await createSandboxAccount(`E2E Updates Jobber ${suffix}`);
     const connected = await connectThroughSandbox(await signInApi(owner.email), business.id, account.id);
     expect(connected.outcome).toBe('connected');
-    await until(
-      async () => (await sql<{ ready: boolean }[]>`
-        select i.last_job_sync_at is not null and not exists (
-          select 1 from public.jobber_sync_runs r where r.business_id = i.business_id and r.state in ('queued', 'running')) as ready
-        from public.integrations_jobber i where i.business_id = ${business.id}`)[0]?.ready,
-      Boolean,
-      'the initial sync and first reconciliation',
-      60_000,
-    );
+    await untilConnectionSettled(sql, business.id);
     const job = await newJob(account.id, 'Window washing');
 
     const page = await freshPage();

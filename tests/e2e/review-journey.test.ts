@@ -12,7 +12,7 @@ import { jobberCard, openDashboard, PHONE_BROWSER, screenshot, useBrowser, visib
 import { adminSql, DEMO, stack } from '../support/stack';
 import { signIn } from '../support/jobber_oauth';
 import { syncSandbox } from '../support/sync';
-import { until, work } from '../support/webhooks';
+import { untilConnectionSettled, work } from '../support/webhooks';
 
 const sql = adminSql();
 const REVIEW_URL = 'https://example.com/reviews/brightside-cleaning';
@@ -68,15 +68,7 @@ describe('a job done in Jobber becomes a review request, a text and a click (the
     await popup.getByRole('button', { name: 'Allow access', exact: true }).click();
     await popupClosed;
     await visible(card.getByText(/Connected to Jobber$/));
-    await until(
-      async () => (await sql<{ ready: boolean }[]>`
-        select i.last_job_sync_at is not null and not exists (
-          select 1 from public.jobber_sync_runs r where r.business_id = i.business_id and r.state in ('queued', 'running')) as ready
-        from public.integrations_jobber i where i.business_id = ${DEMO.businessA}`)[0]?.ready,
-      Boolean,
-      'the initial sync and first reconciliation',
-      60_000,
-    );
+    await untilConnectionSettled(sql, DEMO.businessA);
     await expectNoAxeViolations(page, 'journey: dashboard connected');
 
     // 2. Close the job on the Jobber sandbox's page, as a person playing Jobber does.

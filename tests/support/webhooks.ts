@@ -5,6 +5,7 @@ import { createHmac } from 'node:crypto';
 import type postgres from 'postgres';
 import { stack } from './stack';
 import { connectedTenant, type Created, syncSandbox } from './sync';
+import { isConnectionSettled } from '../../stack/sandbox_connect.ts';
 
 type Sql = postgres.Sql;
 
@@ -189,6 +190,11 @@ export async function inboxSettled(sql: Sql, accountId: string, timeoutMs = 30_0
 /** Wakes a worker task exactly as its pg_cron job (or a kick) does. */
 export async function wake(sql: Sql, task: 'process_webhooks' | 'reconcile', input: Record<string, unknown> = {}): Promise<void> {
   await sql`select private.wake_worker(${task}, ${sql.json(input as never)}::jsonb)`;
+}
+
+/** Waits until the business's initial full sync and first reconciliation are done and no sync runs. */
+export async function untilConnectionSettled(sql: Sql, businessId: string): Promise<void> {
+  await until(() => isConnectionSettled(sql, businessId), Boolean, 'the initial sync and first reconciliation', 60_000);
 }
 
 /** A business connected to a fresh sandbox account, its initial full sync and first reconciliation done. */
