@@ -369,7 +369,7 @@ function Details({ status, now, connection, canManage }: DetailsProps) {
       </div>
       <div>
         <dt>Updates from Jobber</dt>
-        <dd>
+        <dd id={JOBBER_UPDATES_ROW_ID}>
           <WebhookHealth status={status} now={now} connection={connection} canManage={canManage} />
         </dd>
       </div>
@@ -396,6 +396,9 @@ function RelativeTime({ iso, now }: { iso: string; now: number }) {
     </time>
   );
 }
+
+/** The Updates from Jobber row, where Replay is: the reviews card links here for failed updates. */
+export const JOBBER_UPDATES_ROW_ID = 'jobber-updates';
 
 export function webhookHealthText(status: JobberStatus, now: number): { tone: 'ok' | 'idle' | 'bad'; text: string } {
   const { failed, last_event_at: last } = status.webhooks;

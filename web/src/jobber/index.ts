@@ -1,4 +1,4 @@
-export { JobberConnectionCard, JobberConnectionCardView, announce, syncProgressText, webhookHealthText } from './JobberConnectionCard';
+export { JOBBER_UPDATES_ROW_ID, JobberConnectionCard, JobberConnectionCardView, announce, syncProgressText, webhookHealthText } from './JobberConnectionCard';
 export type { JobberConnectionCardProps, JobberConnectionCardViewProps } from './JobberConnectionCard';
 export { useJobberConnection, POPUP_FEATURES, POPUP_NAME } from './useJobberConnection';
 export type { BusyAction, JobberConnection, JobberSupabase, UseJobberConnectionOptions } from './useJobberConnection';

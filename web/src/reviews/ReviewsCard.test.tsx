@@ -19,6 +19,7 @@ function data(overrides: Partial<ReviewsData> = {}): ReviewsData {
     channels: { sms: { configured: true }, email: { configured: true }, review_link_base: LINK_BASE, unsubscribe_url: UNSUBSCRIBE_URL },
     channelsError: null,
     jobberStatus: 'connected',
+    jobberUpdatesFailed: 0,
     ...overrides,
   };
 }
@@ -67,6 +68,28 @@ describe('ReviewsCardView: every state', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Open settings' }));
     expect(screen.getByRole('tab', { name: 'Settings' }).getAttribute('aria-selected')).toBe('true');
     expect(screen.getByRole('form', { name: 'Review settings' })).toBeTruthy();
+  });
+
+  it('failed Jobber updates: says their jobs are not decided and points an owner at the Jobber card\'s Replay', () => {
+    renderView(deriveReviewsState(data({ jobberUpdatesFailed: 3 }), null));
+    const line = screen.getByText(/^3 updates from Jobber failed/);
+    expect(line.textContent).toBe('3 updates from Jobber failed, so the jobs they carry are not decided yet. Replay them in the Jobber card.');
+    expect(within(line).getByRole('link', { name: 'Replay them in the Jobber card' }).getAttribute('href')).toBe('#jobber-updates');
+    // One Replay on the page: the Jobber card's.
+    expect(screen.queryByRole('button', { name: /Replay/ })).toBeNull();
+  });
+
+  it('failed Jobber updates, seen by a member: no link, who can replay them', () => {
+    renderView(deriveReviewsState(data({ jobberUpdatesFailed: 1 }), null), { role: 'member' });
+    expect(screen.getByText(/^1 update from Jobber failed/).textContent).toBe(
+      '1 update from Jobber failed, so the jobs they carry are not decided yet. An owner or admin can replay them in the Jobber card.',
+    );
+    expect(screen.queryByRole('link', { name: /Replay/ })).toBeNull();
+  });
+
+  it('no failed Jobber updates: nothing about them', () => {
+    renderView(deriveReviewsState(data(), null));
+    expect(screen.queryByText(/updates? from Jobber failed/)).toBeNull();
   });
 
   it('not connected: warns that jobs done now are not asked', () => {

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { plural } from '../jobber/format';
+import { JOBBER_UPDATES_ROW_ID } from '../jobber/JobberConnectionCard';
 import { ActivityList } from './ActivityList';
 import { AskRecent } from './AskRecent';
 import { HeldQueue } from './HeldQueue';
@@ -111,6 +112,27 @@ function StatusBanner({ state, canManage, onOpenSettings }: { state: Exclude<Rev
   }
 }
 
+/**
+ * Failed Jobber updates (SPEC §10's card lists them with Replay): a job they carry is not decided
+ * until they are replayed. Replay itself is the Jobber card's (its row shows what failed, runs
+ * jobber-replay and its busy and error states), so this points there rather than doing it twice.
+ */
+function FailedUpdatesLine({ data, canManage }: { data: ReviewsData; canManage: boolean }) {
+  if (data.jobberUpdatesFailed === 0 || data.jobberStatus !== 'connected') return null;
+  const what = `${plural(data.jobberUpdatesFailed, 'update', 'updates')} from Jobber`;
+  return (
+    <p className="jc-alert jc-alert-error rv-failed-updates">
+      {what} failed, so the jobs they carry are not decided yet.{' '}
+      {canManage ? (
+        <a href={`#${JOBBER_UPDATES_ROW_ID}`}>Replay them in the Jobber card</a>
+      ) : (
+        'An owner or admin can replay them in the Jobber card'
+      )}
+      .
+    </p>
+  );
+}
+
 function ChannelsLine({ data }: { data: ReviewsData }) {
   if (data.channels === null) {
     return <p className="app-hint">{data.channelsError ?? 'Checking which channels are set up…'}</p>;
@@ -169,6 +191,7 @@ export function ReviewsCardView({ reviews, role, now }: ReviewsCardViewProps) {
         <>
           <StatusBanner state={state} canManage={canManage} onOpenSettings={() => setTab('settings')} />
           <ChannelsLine data={state.data} />
+          <FailedUpdatesLine data={state.data} canManage={canManage} />
           <p className="rv-notice" role="status" aria-live="polite">
             {notice}
           </p>

@@ -135,8 +135,11 @@ export type ReviewChannels = z.output<typeof reviewChannelsSchema>;
 export const businessSchema = z.object({ id: z.string(), name: z.string(), country: z.string(), timezone: z.string() });
 export type Business = z.output<typeof businessSchema>;
 
-/** The one field of the Jobber status JSON the reviews card needs. */
-export const jobberConnectionSchema = z.object({ connectionStatus: z.string() });
+/** What the card needs of the Jobber status JSON (jobber_status.status, SPEC §5 / §9). */
+export const jobberConnectionSchema = z.object({
+  connectionStatus: z.string(),
+  webhooks: z.object({ failed: z.number().int().nonnegative() }).optional(),
+});
 
 /** Parses `data` with `schema`, or throws an Error saying what had an unexpected shape. */
 export function parseAs<S extends z.ZodType>(schema: S, data: unknown, what: string): z.output<S> {

@@ -17,6 +17,11 @@ export interface ReviewsData {
   channelsError: string | null;
   /** The Jobber connection's status (connected, disconnected, …), null when unknown. */
   jobberStatus: string | null;
+  /**
+   * Jobber updates that failed for good (dead letters): jobs they carry are not recorded, so not
+   * decided, until replayed - which the Jobber card's Updates from Jobber row does.
+   */
+  jobberUpdatesFailed: number;
 }
 
 /** Every state the card can be in; it renders exactly one. */

@@ -155,6 +155,7 @@ export function useReviews(supabase: ReviewsSupabase, businessId: string, { poll
       optOutTotal: optOuts.count ?? (Array.isArray(optOuts.data) ? optOuts.data.length : 0),
       chart: parseAs(z.array(chartDaySchema), read(chart, 'the chart') ?? [], 'The chart'),
       jobberStatus: jobberParsed?.success ? jobberParsed.data.connectionStatus : null,
+      jobberUpdatesFailed: jobberParsed?.success ? jobberParsed.data.webhooks?.failed ?? 0 : 0,
     };
   }, [supabase, businessId, recentLimit]);
 
