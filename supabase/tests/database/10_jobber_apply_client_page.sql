@@ -2,7 +2,7 @@
 -- ids"): matching by Jobber id, adopting manual customers by email then phone, the never-older
 -- guard, never blanking what Jobber lacks, and only writing rows that changed.
 begin;
-select plan(16);
+select plan(18);
 
 select tests.create_tenancy_fixture();
 
@@ -92,6 +92,34 @@ select is(
   'created=1 updated=0 linked=0 unchanged=0',
   'a client listed twice in one page is applied once'
 );
+
+-- A page's cost is bounded by the page, not by the business. When the statistics say (nearly)
+-- every customer came from Jobber, the planner takes "source <> 'jobber'" to match no row; with
+-- only the all-customer indexes it then probed adoption candidates by business alone and
+-- filtered every customer the business had, once per client: a 50,000-client sync in one
+-- transaction ran 80x slower after a busy day had filled the table with Jobber customers.
+-- Here another business's 10,000 Jobber customers make those statistics, and business A gets
+-- ten pages of new clients; the tenth may read customers only by index probes.
+insert into public.customers (business_id, source, external_id, full_name)
+select tests.id('business_b'), 'jobber', 'busy-' || i, 'Busy ' || i from generate_series(1, 10000) i;
+analyze public.customers;
+
+-- Rows this transaction has read from customers so far, by sequential and by index scans.
+create function pg_temp.customer_rows_read() returns bigint language sql as $$
+  select coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)
+  from pg_stat_xact_user_tables where schemaname = 'public' and relname = 'customers'
+$$;
+create function pg_temp.new_clients(page integer) returns jsonb language sql as $$
+  select jsonb_agg(pg_temp.client('new-' || i, 'new' || i || '@example.com', '+1404555' || lpad(i::text, 4, '0'),
+    '2026-01-01T00:00:00Z'))
+  from generate_series(page * 100, page * 100 + 99) i
+$$;
+select pg_temp.apply(pg_temp.new_clients(page)) from generate_series(0, 8) page;
+create temp table customer_reads as select pg_temp.customer_rows_read() as before;
+select is(pg_temp.apply(pg_temp.new_clients(9)), 'created=100 updated=0 linked=0 unchanged=0',
+  'a tenth page of new clients creates them');
+select cmp_ok(pg_temp.customer_rows_read() - (select before from customer_reads), '<', 200::bigint,
+  'and reads customers by index probes, not once per customer the business already has');
 
 -- Only service_role may call it.
 set local role authenticated;
