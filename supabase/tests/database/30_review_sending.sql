@@ -24,7 +24,10 @@ begin
   perform set_config('fixture.t0', (date_trunc('day', now() at time zone 'America/New_York') + interval '15 hours')::text, true);
 end
 $$;
--- Both decided in one statement: one wake, however many messages fall due.
+-- Both decided in one statement: one wake, however many messages fall due. Decided inside an
+-- all-day window, so "due now" holds at any hour of the run; the usual window is back below.
+update public.review_settings set send_window_start = '00:00', send_window_end = '23:59'
+where business_id = tests.id('business_a');
 insert into public.job_completions (business_id, job_id, customer_id, kind, completed_at, source)
 select j.business_id, j.id, j.customer_id, 'job_closed', now(), 'webhook' from public.jobs j
 where j.id in (tests.id('job_jane'), tests.id('job_kim'));
@@ -35,9 +38,6 @@ begin
   perform set_config('fixture.jane0', (select id::text from public.review_messages where request_id = tests.id('req_jane') and step = 0), true);
   perform set_config('fixture.jane1', (select id::text from public.review_messages where request_id = tests.id('req_jane') and step = 1), true);
   perform set_config('fixture.kim0', (select id::text from public.review_messages where request_id = tests.id('req_kim') and step = 0), true);
-  -- Pin the due times so the window checks below do not depend on the hour the tests run.
-  update public.review_messages set scheduled_for = (current_setting('fixture.t0')::timestamp at time zone 'America/New_York')
-  where id in (tests.id('jane0'), tests.id('kim0'));
 end
 $$;
 
@@ -54,6 +54,12 @@ update public.review_messages set status = 'scheduled', scheduled_for = now() + 
 select is((select count(*)::int from pg_temp.posted where body = '{"task": "send_review_messages"}'), 2,
   'one falling due within a minute does');
 update public.review_messages set scheduled_for = now() + interval '3 days' where id = tests.id('jane1');
+update public.review_settings set send_window_start = '08:00', send_window_end = '21:00'
+where business_id = tests.id('business_a');
+-- The worker's clock from here on: 15:00 in New York today, inside the window, whatever the hour
+-- the tests run; the step-0 messages are due then.
+select (current_setting('fixture.t0')::timestamp at time zone 'America/New_York') as clock \gset
+update public.review_messages set scheduled_for = :'clock' where id in (tests.id('jane0'), tests.id('kim0'));
 
 -- Grants
 select is(has_function_privilege('authenticated', 'private.review_send_claim(text,timestamptz,integer,integer)', 'execute'), false,
@@ -70,35 +76,35 @@ select private.worker_lease_take('send_review_messages', 60000) as b \gset owner
 -- Claims
 select set_eq(
   format($$select message_id from private.review_send_claim(%L, %L::timestamptz + interval '1 minute', 10)$$,
-         :'owner_a', (current_setting('fixture.t0')::timestamp at time zone 'America/New_York')),
+         :'owner_a', :'clock'::timestamptz),
   format('values (%L::uuid), (%L::uuid)', tests.id('jane0'), tests.id('kim0')),
   'a claim takes the due messages, not the follow-up days ahead');
 select is((select lease_owner from public.review_messages where id = tests.id('jane0')), :'owner_a', 'and names its holder');
 select is(
-  (select count(*)::int from private.review_send_claim(:'owner_b', now() + interval '30 days', 10) c
+  (select count(*)::int from private.review_send_claim(:'owner_b', :'clock'::timestamptz + interval '30 days', 10) c
     where c.message_id in (tests.id('jane0'), tests.id('kim0'))),
   0, 'messages held under a live lease are not claimed by another worker');
 select throws_ok(
-  format($$select private.review_send_prepare(%L, %L, now(), '{sms,email}')$$, tests.id('jane0'), :'owner_b'),
+  format($$select private.review_send_prepare(%L, %L, %L, '{sms,email}')$$, tests.id('jane0'), :'owner_b', :'clock'),
   'BJ007', null, 'only the holder may write a claimed message (the one lease guard)');
 
 -- The send-time checks
-select is(private.review_send_verdict(tests.id('jane0'), (current_setting('fixture.t0')::timestamp at time zone 'America/New_York'), '{sms,email}') ->> 'action',
+select is(private.review_send_verdict(tests.id('jane0'), :'clock'::timestamptz, '{sms,email}') ->> 'action',
   'send', 'a due message that passes every check is sent');
 select results_eq(
   format($$select v ->> 'channel', v ->> 'to_address', v -> 'render' ->> 'first_name', v -> 'render' -> 'technicians', v -> 'render' ->> 'business_name'
            from private.review_send_verdict(%L, %L, '{sms,email}') v$$,
-         tests.id('jane0'), (current_setting('fixture.t0')::timestamp at time zone 'America/New_York')),
+         tests.id('jane0'), :'clock'::timestamptz),
   $$values ('sms', '+12125550101', 'Jane', '["Sam Lee", "Alex Kim"]'::jsonb, 'Fixture A')$$,
   'to the customer''s phone, rendered with her first name and the visit''s technicians');
 select results_eq(
   format($$select v ->> 'action', v ->> 'channel', v ->> 'to_address' from private.review_send_verdict(%L, %L, '{email}') v$$,
-         tests.id('jane0'), (current_setting('fixture.t0')::timestamp at time zone 'America/New_York')),
+         tests.id('jane0'), :'clock'::timestamptz),
   $$values ('send', 'email', 'jane@example.com')$$,
   'SMS not configured: the next channel in the settings'' order with a usable contact');
 select results_eq(
   format($$select v ->> 'action', v ->> 'reason' from private.review_send_verdict(%L, %L, '{}') v$$,
-         tests.id('jane0'), (current_setting('fixture.t0')::timestamp at time zone 'America/New_York')),
+         tests.id('jane0'), :'clock'::timestamptz),
   $$values ('fail', 'channel_unavailable')$$,
   'no channel configured that she can receive: channel_unavailable');
 select results_eq(
@@ -108,13 +114,13 @@ select results_eq(
   'at 22:00 in her zone: re-timed to 08:00 the next morning, not sent');
 update public.customers set phone = null where id = tests.id('kim');
 select results_eq(
-  format($$select v ->> 'action', v ->> 'reason' from private.review_send_verdict(%L, now(), '{sms,email}') v$$, tests.id('kim0')),
+  format($$select v ->> 'action', v ->> 'reason' from private.review_send_verdict(%L, %L, '{sms,email}') v$$, tests.id('kim0'), :'clock'),
   $$values ('cancel_message', 'no_contact')$$,
   'no usable contact left on any channel: this message is cancelled (no_contact)');
 update public.customers set phone = '+12125550102' where id = tests.id('kim');
 update public.integrations_jobber set connection_status = 'error', needs_reconnect = true where business_id = tests.id('business_a');
 select results_eq(
-  format($$select v ->> 'action', v ->> 'reason' from private.review_send_verdict(%L, now(), '{sms,email}') v$$, tests.id('kim0')),
+  format($$select v ->> 'action', v ->> 'reason' from private.review_send_verdict(%L, %L, '{sms,email}') v$$, tests.id('kim0'), :'clock'),
   $$values ('cancel_request', 'not_connected')$$,
   'the business lost its Jobber connection: the request is cancelled (not_connected)');
 update public.integrations_jobber set connection_status = 'connected', needs_reconnect = false where business_id = tests.id('business_a');
@@ -125,7 +131,7 @@ alter table public.contact_opt_outs disable trigger cancel_pending_requests;
 set local role service_role;
 insert into public.contact_opt_outs (business_id, channel, address, source) values (tests.id('business_a'), 'email', 'Jane@Example.com', 'manual');
 select results_eq(
-  format($$select v ->> 'action', v ->> 'reason' from private.review_send_verdict(%L, now(), '{sms,email}') v$$, tests.id('jane0')),
+  format($$select v ->> 'action', v ->> 'reason' from private.review_send_verdict(%L, %L, '{sms,email}') v$$, tests.id('jane0'), :'clock'),
   $$values ('cancel_request', 'opted_out')$$,
   'any of her contacts opted out, on any channel: the request is cancelled (opted_out)');
 delete from public.contact_opt_outs where business_id = tests.id('business_a');
@@ -137,24 +143,24 @@ set local role service_role;
 select results_eq(
   format($$select v ->> 'action' from private.review_send_start(%L, %L, %L, '{sms,email}', 'sms', '+12125550101',
                                                               '{"channel": "sms", "body": "Hi Jane"}') v$$,
-         tests.id('jane0'), :'owner_a', (current_setting('fixture.t0')::timestamp at time zone 'America/New_York')),
+         tests.id('jane0'), :'owner_a', :'clock'::timestamptz),
   $$values ('sending')$$, 'the checks pass again under the lock: sending');
 select results_eq(
   format('select status, attempts, status_at from public.review_messages where id = %L', tests.id('jane0')),
-  format($$values ('sending'::text, 1, %L::timestamptz)$$, (current_setting('fixture.t0')::timestamp at time zone 'America/New_York')),
+  format($$values ('sending'::text, 1, %L::timestamptz)$$, :'clock'::timestamptz),
   'one attempt, at the worker''s clock');
 reset role;
 select is((select content ->> 'body' from private.review_message_contents where message_id = tests.id('jane0')), 'Hi Jane',
   'exactly what goes to the provider is kept for a crash lookup');
 set local role service_role;
 select results_eq(
-  format($$select v ->> 'action', v ->> 'reason' from private.review_send_start(%L, %L, now(), '{sms,email}', 'email', 'kim@example.com', '{}') v$$,
-         tests.id('kim0'), :'owner_a'),
+  format($$select v ->> 'action', v ->> 'reason' from private.review_send_start(%L, %L, %L, '{sms,email}', 'email', 'kim@example.com', '{}') v$$,
+         tests.id('kim0'), :'owner_a', :'clock'),
   $$values ('skip', 'contact_changed')$$,
   'a send on another channel or address than the checks chose is refused');
 select is((select status from public.review_messages where id = tests.id('kim0')), 'scheduled', '... and the message stays scheduled');
 
-select is(private.review_send_record(tests.id('jane0'), :'owner_a', now(), 'accepted', 'twilio', 'SM' || repeat('c', 32)), true,
+select is(private.review_send_record(tests.id('jane0'), :'owner_a', :'clock'::timestamptz, 'accepted', 'twilio', 'SM' || repeat('c', 32)), true,
   'the provider took it');
 select results_eq(
   format('select status, provider, provider_message_id, lease_owner from public.review_messages where id = %L', tests.id('jane0')),
@@ -169,31 +175,32 @@ select is((select state from public.review_requests where id = tests.id('req_jan
 
 -- A 429 puts it back; a lost answer keeps it sending to be resolved.
 select private.worker_lease_take('send_review_messages', 60000) as c \gset owner_
-select is((select count(*)::int from private.review_send_claim(:'owner_c', (current_setting('fixture.t0')::timestamp at time zone 'America/New_York') + interval '1 minute', 10) c
+select is((select count(*)::int from private.review_send_claim(:'owner_c', :'clock'::timestamptz + interval '1 minute', 10) c
             where c.message_id = tests.id('kim0')), 1,
   'a message let go unsent is claimable again');
-select private.review_send_start(tests.id('kim0'), :'owner_c', now(), '{sms,email}', 'sms', '+12125550102', '{"channel": "sms", "body": "Hi Kim"}');
-select is(private.review_send_record(tests.id('kim0'), :'owner_c', now(), 'retry', null, null, 'provider_unavailable', '429', null, now() + interval '10 minutes'),
+select private.review_send_start(tests.id('kim0'), :'owner_c', :'clock'::timestamptz, '{sms,email}', 'sms', '+12125550102', '{"channel": "sms", "body": "Hi Kim"}');
+select is(private.review_send_record(tests.id('kim0'), :'owner_c', :'clock'::timestamptz, 'retry', null, null, 'provider_unavailable', '429', null, :'clock'::timestamptz + interval '10 minutes'),
   true, 'a 429');
 select results_eq(
-  format('select status, scheduled_for > now() + interval ''9 minutes'', error_code from public.review_messages where id = %L', tests.id('kim0')),
+  format('select status, scheduled_for > %L::timestamptz + interval ''9 minutes'', error_code from public.review_messages where id = %L',
+         :'clock', tests.id('kim0')),
   $$values ('scheduled'::text, true, 'provider_unavailable'::text)$$,
   'is back to scheduled at the retry time');
-select private.review_send_claim(:'owner_c', now() + interval '11 minutes', 10);
-select private.review_send_start(tests.id('kim0'), :'owner_c', now() + interval '11 minutes', '{sms,email}', 'sms', '+12125550102', '{"channel": "sms", "body": "Hi Kim"}');
-select private.review_send_record(tests.id('kim0'), :'owner_c', now(), 'unknown', null, null, 'provider_unavailable', 'timeout', null, now() + interval '20 minutes');
+select private.review_send_claim(:'owner_c', :'clock'::timestamptz + interval '11 minutes', 10);
+select private.review_send_start(tests.id('kim0'), :'owner_c', :'clock'::timestamptz + interval '11 minutes', '{sms,email}', 'sms', '+12125550102', '{"channel": "sms", "body": "Hi Kim"}');
+select private.review_send_record(tests.id('kim0'), :'owner_c', :'clock'::timestamptz, 'unknown', null, null, 'provider_unavailable', 'timeout', null, :'clock'::timestamptz + interval '20 minutes');
 select results_eq(
   format('select status, attempts, lease_owner from public.review_messages where id = %L', tests.id('kim0')),
   $$values ('sending'::text, 2, null::text)$$,
   'an answer that may hide an accepted message keeps it sending, let go');
-select is((select count(*)::int from private.review_send_claim(:'owner_c', now() + interval '15 minutes', 10) c where c.message_id = tests.id('kim0')), 0,
+select is((select count(*)::int from private.review_send_claim(:'owner_c', :'clock'::timestamptz + interval '15 minutes', 10) c where c.message_id = tests.id('kim0')), 0,
   'not asked about again before its time');
 select results_eq(
-  format($$select status, content ->> 'body' from private.review_send_claim(%L, now() + interval '21 minutes', 10) c where c.message_id = %L$$,
-         :'owner_c', tests.id('kim0')),
+  format($$select status, content ->> 'body' from private.review_send_claim(%L, %L::timestamptz + interval '21 minutes', 10) c where c.message_id = %L$$,
+         :'owner_c', :'clock', tests.id('kim0')),
   $$values ('sending'::text, 'Hi Kim'::text)$$,
   'then claimed as sending, with what was handed over, to ask the provider');
-select is(private.review_send_record(tests.id('kim0'), :'owner_c', now(), 'refused', 'twilio', null, '21610', 'STOP', 'opted_out'), true,
+select is(private.review_send_record(tests.id('kim0'), :'owner_c', :'clock'::timestamptz, 'refused', 'twilio', null, '21610', 'STOP', 'opted_out'), true,
   '21610: the recipient had replied STOP');
 select results_eq(
   format('select m.status, m.error_code, r.state, r.cancel_reason from public.review_messages m join public.review_requests r on r.id = m.request_id where m.id = %L', tests.id('kim0')),
