@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createBusiness,
   createUser,
+  dropFixtures,
   jobberCard,
   openDashboard,
   screenshot,
@@ -18,7 +19,7 @@ import {
   type TestUser,
 } from '../support/browser';
 import { expectNoAxeViolations, scans } from '../support/axe';
-import { cleanup, insertConnection } from '../support/jobber_fixtures';
+import { insertConnection } from '../support/jobber_fixtures';
 import { adminSql, DEMO } from '../support/stack';
 
 const sql = adminSql();
@@ -28,7 +29,7 @@ const users: TestUser[] = [];
 const browsers = useBrowser({
   async afterAll() {
     console.log(`axe: ${scans.length} scans, 0 violations: ${scans.map((s) => s.label).join('; ')}`);
-    await cleanup(sql, { businessIds: businesses.map((b) => b.id), userIds: users.map((u) => u.id) }).catch(() => {});
+    await dropFixtures(sql, businesses, users).catch(() => {});
     await sql.end();
   },
 });

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import type { Sql } from 'postgres';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { cleanup } from './jobber_fixtures';
+import { sandboxControl } from './sandbox_control';
 import { DEMO, stack } from './stack';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -159,10 +161,8 @@ export async function createBusiness(sql: Sql, name: string, members: Array<[Tes
 
 /** Removes what createUser / createBusiness made (members and Jobber rows go with the business). */
 export async function dropFixtures(sql: Sql, businesses: TestBusiness[], users: TestUser[]): Promise<void> {
-  const businessIds = businesses.map((b) => b.id);
-  const userIds = users.map((u) => u.id);
-  if (businessIds.length > 0) await sql`delete from public.businesses where id in ${sql(businessIds)}`;
-  if (userIds.length > 0) await sql`delete from auth.users where id in ${sql(userIds)}`;
+  // The one cleanup: it also removes the Vault secrets a business connected to Jobber left behind.
+  await cleanup(sql, { businessIds: businesses.map((b) => b.id), userIds: users.map((u) => u.id) });
 }
 
 export interface SandboxAccount {
@@ -170,22 +170,11 @@ export interface SandboxAccount {
   name: string;
 }
 
-async function sandbox(path: string, init: { method: string; body?: unknown }): Promise<unknown> {
-  const response = await fetch(`${stack.sandboxUrl}${path}`, {
-    method: init.method,
-    headers: { 'content-type': 'application/json' },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`sandbox ${init.method} ${path} answered ${response.status}: ${text}`);
-  return JSON.parse(text) as unknown;
-}
-
 /** A fresh Jobber account in the sandbox, optionally with some generated clients. */
 export async function createSandboxAccount(name: string, clients = 0): Promise<SandboxAccount> {
-  const account = (await sandbox('/_sandbox/accounts', { method: 'POST', body: { name } })) as SandboxAccount;
+  const account = await sandboxControl<SandboxAccount>('POST', 'accounts', { name });
   if (clients > 0) {
-    await sandbox(`/_sandbox/accounts/${encodeURIComponent(account.id)}/clients/generate`, { method: 'POST', body: { count: clients, seed: 7 } });
+    await sandboxControl('POST', `accounts/${encodeURIComponent(account.id)}/clients/generate`, { count: clients, seed: 7 });
   }
   return account;
 }
