@@ -4,6 +4,7 @@
 // jobber-complete (SPEC §12). Every response can be recorded for secrecy checks.
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
+import { sandboxControl } from './sandbox_control';
 import { stack } from './stack';
 import { TEST_PASSWORD } from './jobber_fixtures';
 
@@ -55,20 +56,10 @@ export async function accessTokenOf(client: SupabaseClient): Promise<string> {
 
 // ---- the sandbox's control API --------------------------------------------------------------------
 
-async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.sandboxUrl}/_sandbox/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`sandbox ${method} ${path} answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 export const sandbox = {
-  reset: () => control<{ ok: boolean }>('POST', 'reset', {}),
-  createAccount: (name: string) => control<{ id: string; name: string }>('POST', 'accounts', { name }),
-  counters: () => control<{ tokenCalls: { authorization_code: number; refresh_token: number }; graphqlCalls: number }>('GET', 'counters'),
+  reset: () => sandboxControl<{ ok: boolean }>('POST', 'reset', {}),
+  createAccount: (name: string) => sandboxControl<{ id: string; name: string }>('POST', 'accounts', { name }),
+  counters: () => sandboxControl<{ tokenCalls: { authorization_code: number; refresh_token: number }; graphqlCalls: number }>('GET', 'counters'),
   /** A Marketplace-style consent (no state): the code Jobber would send to the callback. */
   marketplaceCode: async (accountId: string): Promise<string> => {
     const authorize = new URL(`${stack.sandboxUrl}/api/oauth/authorize`);
@@ -80,8 +71,8 @@ export const sandbox = {
     const callback = await approveInJobber(authorize, accountId);
     return callback.searchParams.get('code')!;
   },
-  expireTokens: (accountId: string) => control<{ expired: boolean }>('POST', `accounts/${encodeURIComponent(accountId)}/tokens/expire`, {}),
-  state: () => control<{ accounts: { id: string; name: string; connected: boolean }[] }>('GET', 'state'),
+  expireTokens: (accountId: string) => sandboxControl<{ expired: boolean }>('POST', `accounts/${encodeURIComponent(accountId)}/tokens/expire`, {}),
+  state: () => sandboxControl<{ accounts: { id: string; name: string; connected: boolean }[] }>('GET', 'state'),
   /** Jobber's token endpoint, as the functions call it. */
   token: (fields: Record<string, string>) =>
     fetch(`${stack.sandboxUrl}/api/oauth/token`, {

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type postgres from 'postgres';
+import { sandboxControl } from './sandbox_control';
 import { stack } from './stack';
 import { createTenant, createUser, addMember, cleanup } from './jobber_fixtures';
 import { accessTokenOf, connectThroughSandbox, signIn } from './jobber_oauth';
@@ -13,16 +14,6 @@ import { accessTokenOf, connectThroughSandbox, signIn } from './jobber_oauth';
 type Sql = postgres.Sql;
 
 // ---- the sandbox --------------------------------------------------------------------------------
-
-async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.sandboxUrl}/_sandbox/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`sandbox ${method} ${path} answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 export interface SandboxAddress {
   street1?: string;
@@ -68,17 +59,17 @@ export const DEFAULT_FAULTS = {
 } as const;
 
 export const syncSandbox = {
-  createAccount: (name: string) => control<{ id: string; name: string }>('POST', 'accounts', { name }),
+  createAccount: (name: string) => sandboxControl<{ id: string; name: string }>('POST', 'accounts', { name }),
   generate: (accountId: string, count: number, seed: number) =>
-    control<{ created: number }>('POST', `accounts/${encodeURIComponent(accountId)}/clients/generate`, { count, seed }),
+    sandboxControl<{ created: number }>('POST', `accounts/${encodeURIComponent(accountId)}/clients/generate`, { count, seed }),
   createClient: (accountId: string, input: Record<string, unknown>) =>
-    control<SandboxClient>('POST', `accounts/${encodeURIComponent(accountId)}/clients`, input),
+    sandboxControl<SandboxClient>('POST', `accounts/${encodeURIComponent(accountId)}/clients`, input),
   updateClient: (clientId: string, input: Record<string, unknown>) =>
-    control<SandboxClient>('PATCH', `clients/${encodeURIComponent(clientId)}`, input),
-  deleteClient: (clientId: string) => control<{ deleted: string }>('DELETE', `clients/${encodeURIComponent(clientId)}`),
-  setFaults: (patch: FaultsPatch) => control<unknown>('PUT', 'faults', patch),
-  restoreFaults: () => control<unknown>('PUT', 'faults', DEFAULT_FAULTS),
-  counters: () => control<{ graphqlCalls: number } & Record<string, unknown>>('GET', 'counters'),
+    sandboxControl<SandboxClient>('PATCH', `clients/${encodeURIComponent(clientId)}`, input),
+  deleteClient: (clientId: string) => sandboxControl<{ deleted: string }>('DELETE', `clients/${encodeURIComponent(clientId)}`),
+  setFaults: (patch: FaultsPatch) => sandboxControl<unknown>('PUT', 'faults', patch),
+  restoreFaults: () => sandboxControl<unknown>('PUT', 'faults', DEFAULT_FAULTS),
+  counters: () => sandboxControl<{ graphqlCalls: number } & Record<string, unknown>>('GET', 'counters'),
   /** Every client of the account, in Jobber's (id) order, read through the control API. */
   async clients(accountId: string): Promise<SandboxClient[]> {
     const all: SandboxClient[] = [];
@@ -86,7 +77,7 @@ export const syncSandbox = {
     for (;;) {
       const query: string = `first=1000${after ? `&after=${encodeURIComponent(after)}` : ''}`;
       const page: { clients: SandboxClient[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } =
-        await control('GET', `accounts/${encodeURIComponent(accountId)}/clients?${query}`);
+        await sandboxControl('GET', `accounts/${encodeURIComponent(accountId)}/clients?${query}`);
       all.push(...page.clients);
       if (!page.pageInfo.hasNextPage) return all;
       after = page.pageInfo.endCursor;

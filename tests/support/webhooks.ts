@@ -3,6 +3,7 @@
 // connected business whose initial sync and first reconciliation have settled, and waiting.
 import { createHmac } from 'node:crypto';
 import type postgres from 'postgres';
+import { sandboxControl } from './sandbox_control';
 import { stack } from './stack';
 import { connectedTenant, type Created, syncSandbox } from './sync';
 import { isConnectionSettled } from '../../stack/sandbox_connect.ts';
@@ -10,16 +11,6 @@ import { isConnectionSettled } from '../../stack/sandbox_connect.ts';
 type Sql = postgres.Sql;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.sandboxUrl}/_sandbox/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`sandbox ${method} ${path} answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 export interface SandboxVisit {
   id: string;
@@ -66,22 +57,22 @@ export interface SandboxEvent {
 }
 
 export const work = {
-  users: (accountId: string) => control<{ users: { id: string; firstName: string; lastName: string }[] }>('GET', `accounts/${encodeURIComponent(accountId)}/users`),
+  users: (accountId: string) => sandboxControl<{ users: { id: string; firstName: string; lastName: string }[] }>('GET', `accounts/${encodeURIComponent(accountId)}/users`),
   addUser: (accountId: string, firstName: string, lastName: string) =>
-    control<{ id: string }>('POST', `accounts/${encodeURIComponent(accountId)}/users`, { firstName, lastName }),
-  createJob: (accountId: string, input: Record<string, unknown>) => control<SandboxJob>('POST', `accounts/${encodeURIComponent(accountId)}/jobs`, input),
-  job: (jobId: string) => control<SandboxJob>('GET', `jobs/${encodeURIComponent(jobId)}`),
-  complete: (jobId: string) => control<SandboxJob>('POST', `jobs/${encodeURIComponent(jobId)}/complete`, {}),
-  completeVisit: (visitId: string) => control<SandboxJob>('POST', `visits/${encodeURIComponent(visitId)}/complete`, {}),
-  close: (jobId: string) => control<SandboxJob>('POST', `jobs/${encodeURIComponent(jobId)}/close`, {}),
-  reopen: (jobId: string) => control<SandboxJob>('POST', `jobs/${encodeURIComponent(jobId)}/reopen`, {}),
-  remove: (jobId: string) => control<unknown>('DELETE', `jobs/${encodeURIComponent(jobId)}`),
-  disconnect: (accountId: string) => control<{ disconnected: boolean }>('POST', `accounts/${encodeURIComponent(accountId)}/disconnect`, {}),
-  expireTokens: (accountId: string) => control<unknown>('POST', `accounts/${encodeURIComponent(accountId)}/tokens/expire`, {}),
-  setWebhookFaults: (faults: WebhookFaults) => control<unknown>('PUT', 'faults', { webhooks: faults }),
-  restoreWebhookFaults: () => control<unknown>('PUT', 'faults', { webhooks: DEFAULT_WEBHOOK_FAULTS }),
-  events: () => control<{ events: SandboxEvent[] }>('GET', 'events').then((e) => e.events),
-  counters: () => control<{ graphqlCalls: number; webhooks: { sent: number; delivered: number; failed: number; responses: { topic: string; status: number; attempt: number }[] } }>('GET', 'counters'),
+    sandboxControl<{ id: string }>('POST', `accounts/${encodeURIComponent(accountId)}/users`, { firstName, lastName }),
+  createJob: (accountId: string, input: Record<string, unknown>) => sandboxControl<SandboxJob>('POST', `accounts/${encodeURIComponent(accountId)}/jobs`, input),
+  job: (jobId: string) => sandboxControl<SandboxJob>('GET', `jobs/${encodeURIComponent(jobId)}`),
+  complete: (jobId: string) => sandboxControl<SandboxJob>('POST', `jobs/${encodeURIComponent(jobId)}/complete`, {}),
+  completeVisit: (visitId: string) => sandboxControl<SandboxJob>('POST', `visits/${encodeURIComponent(visitId)}/complete`, {}),
+  close: (jobId: string) => sandboxControl<SandboxJob>('POST', `jobs/${encodeURIComponent(jobId)}/close`, {}),
+  reopen: (jobId: string) => sandboxControl<SandboxJob>('POST', `jobs/${encodeURIComponent(jobId)}/reopen`, {}),
+  remove: (jobId: string) => sandboxControl<unknown>('DELETE', `jobs/${encodeURIComponent(jobId)}`),
+  disconnect: (accountId: string) => sandboxControl<{ disconnected: boolean }>('POST', `accounts/${encodeURIComponent(accountId)}/disconnect`, {}),
+  expireTokens: (accountId: string) => sandboxControl<unknown>('POST', `accounts/${encodeURIComponent(accountId)}/tokens/expire`, {}),
+  setWebhookFaults: (faults: WebhookFaults) => sandboxControl<unknown>('PUT', 'faults', { webhooks: faults }),
+  restoreWebhookFaults: () => sandboxControl<unknown>('PUT', 'faults', { webhooks: DEFAULT_WEBHOOK_FAULTS }),
+  events: () => sandboxControl<{ events: SandboxEvent[] }>('GET', 'events').then((e) => e.events),
+  counters: () => sandboxControl<{ graphqlCalls: number; webhooks: { sent: number; delivered: number; failed: number; responses: { topic: string; status: number; attempt: number }[] } }>('GET', 'counters'),
 };
 
 /** A job with `visits` visits for a fresh client of the account, in a city the sandbox geocodes. */
