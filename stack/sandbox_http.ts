@@ -96,6 +96,42 @@ export async function dispatchRoutes<S>(routes: readonly Route<S>[], sb: S, req:
   return apiError(404, "not_found", `No sandbox route ${req.method} ${url.pathname}`);
 }
 
+/** What one sandbox serves; `api` answers the provider's own endpoints, or null for another path. */
+export interface SandboxSite<S> {
+  api(sb: S, req: Request, url: URL): Promise<Response | null>;
+  controlApi(sb: S, req: Request, url: URL): Promise<Response>;
+  homePage(sb: S): Response;
+  uiAction(sb: S, req: Request, url: URL): Promise<Response | null>;
+}
+
+/**
+ * Every sandbox routes a request the same way: the provider's API, then the control API under
+ * /_sandbox/, the home page and its buttons; anything else is a 404, and an unexpected error a 500
+ * whose details go to the sandbox log, not to the caller.
+ */
+export async function handleSandboxRequest<S extends { log(event: string, fields: Record<string, unknown>): void }>(
+  site: SandboxSite<S>,
+  sb: S,
+  req: Request,
+): Promise<Response> {
+  const url = new URL(req.url);
+  const path = url.pathname;
+  try {
+    const api = await site.api(sb, req, url);
+    if (api) return api;
+    if (path.startsWith("/_sandbox/")) return await site.controlApi(sb, req, url);
+    if (path === "/" && req.method === "GET") return site.homePage(sb);
+    if (path.startsWith("/ui/") && req.method === "POST") {
+      const res = await site.uiAction(sb, req, url);
+      if (res) return res;
+    }
+    return apiError(404, "not_found", `No route ${req.method} ${path}`);
+  } catch (error) {
+    sb.log("internal_error", { path, message: error instanceof Error ? error.message : String(error) });
+    return apiError(500, "internal_error", "Internal error; see the sandbox log");
+  }
+}
+
 type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
 
 /** The fields of a partial faults patch that were given, so merging never writes `undefined`. */

@@ -4,7 +4,7 @@ import { controlApi } from "./control.ts";
 import { Counters } from "./counters.ts";
 import { defaultFaults } from "./faults.ts";
 import { graphqlEndpoint } from "./graphql_endpoint.ts";
-import { apiError } from "../sandbox_http.ts";
+import { handleSandboxRequest, type SandboxSite } from "../sandbox_http.ts";
 import { encodeId } from "./ids.ts";
 import { createLogger } from "./log.ts";
 import { authorizeDecision, authorizePage, tokenEndpoint } from "./oauth.ts";
@@ -64,25 +64,20 @@ export function createSandbox(partial: Partial<SandboxOptions> = {}, now: () => 
   return sb;
 }
 
-export async function handle(sb: Sandbox, req: Request): Promise<Response> {
-  const url = new URL(req.url);
+/** Jobber's own endpoints: GraphQL and OAuth. */
+async function jobberApi(sb: Sandbox, req: Request, url: URL): Promise<Response | null> {
   const path = url.pathname;
-  try {
-    if (path === "/api/graphql" && req.method === "POST") return await graphqlEndpoint(sb, req);
-    if (path === "/api/oauth/token" && req.method === "POST") return await tokenEndpoint(sb, req);
-    if (path === "/api/oauth/authorize" && req.method === "GET") return authorizePage(sb, url);
-    if (path === "/api/oauth/authorize" && req.method === "POST") return await authorizeDecision(sb, req);
-    if (path.startsWith("/_sandbox/")) return await controlApi(sb, req, url);
-    if (path === "/" && req.method === "GET") return homePage(sb);
-    if (path.startsWith("/ui/") && req.method === "POST") {
-      const res = await uiAction(sb, req, url);
-      if (res) return res;
-    }
-    return apiError(404, "not_found", `No route ${req.method} ${path}`);
-  } catch (error) {
-    sb.log("internal_error", { path, message: error instanceof Error ? error.message : String(error) });
-    return apiError(500, "internal_error", "Internal error; see the sandbox log");
-  }
+  if (path === "/api/graphql" && req.method === "POST") return await graphqlEndpoint(sb, req);
+  if (path === "/api/oauth/token" && req.method === "POST") return await tokenEndpoint(sb, req);
+  if (path === "/api/oauth/authorize" && req.method === "GET") return authorizePage(sb, url);
+  if (path === "/api/oauth/authorize" && req.method === "POST") return await authorizeDecision(sb, req);
+  return null;
+}
+
+const site: SandboxSite<Sandbox> = { api: jobberApi, controlApi, homePage, uiAction };
+
+export function handle(sb: Sandbox, req: Request): Promise<Response> {
+  return handleSandboxRequest(site, sb, req);
 }
 
 export async function startSandbox(

@@ -2,7 +2,7 @@ import type { MessagingSandbox } from "./context.ts";
 import { controlApi } from "./control.ts";
 import { Counters } from "./counters.ts";
 import { defaultFaults } from "./faults.ts";
-import { apiError } from "../sandbox_http.ts";
+import { handleSandboxRequest, type SandboxSite } from "../sandbox_http.ts";
 import { createLogger } from "./log.ts";
 import { type MessagingSandboxOptions, resolveOptions } from "./options.ts";
 import { Outbox } from "./outbox.ts";
@@ -49,23 +49,15 @@ export function createSandbox(partial: Partial<MessagingSandboxOptions> = {}): M
   return sb;
 }
 
-export async function handle(sb: MessagingSandbox, req: Request): Promise<Response> {
-  const url = new URL(req.url);
-  const path = url.pathname;
-  try {
-    const api = (await twilioApi(sb, req, url)) ?? (await resendApi(sb, req, url));
-    if (api) return api;
-    if (path.startsWith("/_sandbox/")) return await controlApi(sb, req, url);
-    if (path === "/" && req.method === "GET") return homePage(sb);
-    if (path.startsWith("/ui/") && req.method === "POST") {
-      const res = await uiAction(sb, req, url);
-      if (res) return res;
-    }
-    return apiError(404, "not_found", `No route ${req.method} ${path}`);
-  } catch (error) {
-    sb.log("internal_error", { path, message: error instanceof Error ? error.message : String(error) });
-    return apiError(500, "internal_error", "Internal error; see the sandbox log");
-  }
+const site: SandboxSite<MessagingSandbox> = {
+  api: async (sb, req, url) => (await twilioApi(sb, req, url)) ?? (await resendApi(sb, req, url)),
+  controlApi,
+  homePage,
+  uiAction,
+};
+
+export function handle(sb: MessagingSandbox, req: Request): Promise<Response> {
+  return handleSandboxRequest(site, sb, req);
 }
 
 export async function startSandbox(partial: Partial<MessagingSandboxOptions> = {}): Promise<RunningMessagingSandbox> {
