@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { createRuntime, type Runtime } from "./runtime.ts";
-import { hs256Jwt, jsonReply, stubFetch } from "./testing.ts";
+import { hs256Jwt, jsonReply, type RecordedCall, stubFetch } from "./testing.ts";
 import { cleanup, createTenant, type Role, type TestUser } from "../../../tests/support/jobber_fixtures.ts";
 
 type Env = Record<string, string | undefined>;
@@ -31,6 +31,25 @@ export const APP_ORIGIN = "https://app.example.test";
 export const JOBBER = "https://jobber.example.test";
 export const TOKEN_URL = `${JOBBER}/api/oauth/token`;
 export const GRAPHQL_URL = `${JOBBER}/api/graphql`;
+
+/** Jobber stubbed: its token endpoint and GraphQL routed to separate responders, calls recorded. */
+export interface FakeJobber {
+  fetch: Stub;
+  tokenCalls: () => RecordedCall[];
+  graphqlCalls: () => RecordedCall[];
+}
+
+export function fakeJobber(
+  token: (call: RecordedCall) => Response | Promise<Response>,
+  graphql: (call: RecordedCall) => Response | Promise<Response> = () => jsonReply(500, {}),
+): FakeJobber {
+  const fetch = stubFetch((call) => (call.url === TOKEN_URL ? token(call) : graphql(call)));
+  return {
+    fetch,
+    tokenCalls: () => fetch.calls.filter((c) => c.url === TOKEN_URL),
+    graphqlCalls: () => fetch.calls.filter((c) => c.url === GRAPHQL_URL),
+  };
+}
 const FUNCTIONS = "https://project.example.test/functions/v1";
 
 /** The URL the platform routes to the function `fn`. */

@@ -6,20 +6,20 @@ import assert from "node:assert/strict";
 import type postgres from "postgres";
 import type { Runtime } from "../_shared/runtime.ts";
 import { randomToken, sha256Hex } from "../_shared/crypto.ts";
-import { jsonReply, type RecordedCall, stubFetch, testEnv } from "../_shared/testing.ts";
+import { jsonReply, testEnv } from "../_shared/testing.ts";
 import {
   APP_ORIGIN,
   type Created,
   dbTestFactory,
   env,
+  fakeJobber,
+  type FakeJobber,
   functionUrl,
-  GRAPHQL_URL,
   type Handle,
   JOBBER,
   jobberAccessToken as signedAccessToken,
   type Stub,
   stubbedRuntime,
-  TOKEN_URL,
   withRuntime,
 } from "../_shared/testing_db.ts";
 import { awayFromMinuteBoundary, insertConnection } from "../../../tests/support/jobber_fixtures.ts";
@@ -34,24 +34,6 @@ const runtime = (base: Env, fetchStub: Stub, logs: string[]): Runtime =>
 /** A Jobber access token: a JWT whose `exp` is what the callback must store as token_expires_at. */
 const jobberAccessToken = (exp: Date) => signedAccessToken(exp, { account_id: "acct" });
 
-interface FakeJobber {
-  fetch: Stub;
-  tokenCalls: () => RecordedCall[];
-  graphqlCalls: () => RecordedCall[];
-}
-
-/** Routes the token endpoint and GraphQL to separate responders. */
-function fakeJobber(
-  token: (call: RecordedCall) => Response | Promise<Response>,
-  graphql: (call: RecordedCall) => Response | Promise<Response> = () => jsonReply(500, {}),
-): FakeJobber {
-  const fetch = stubFetch((call) => (call.url === TOKEN_URL ? token(call) : graphql(call)));
-  return {
-    fetch,
-    tokenCalls: () => fetch.calls.filter((c) => c.url === TOKEN_URL),
-    graphqlCalls: () => fetch.calls.filter((c) => c.url === GRAPHQL_URL),
-  };
-}
 
 function happyJobber(tokens: { access: string; refresh: string }, account: { id: string; name: string }) {
   return fakeJobber(

@@ -5,21 +5,21 @@ import assert from "node:assert/strict";
 import type postgres from "postgres";
 import type { Runtime } from "../_shared/runtime.ts";
 import { randomToken, sha256Hex } from "../_shared/crypto.ts";
-import { hs256Jwt, jsonReply, type RecordedCall, stubFetch, testEnv } from "../_shared/testing.ts";
+import { hs256Jwt, jsonReply, testEnv } from "../_shared/testing.ts";
 import {
   APP_ORIGIN,
   dbTestFactory,
   env,
   errorOf,
+  fakeJobber,
+  type FakeJobber,
   functionUrl,
-  GRAPHQL_URL,
   type Handle,
   JOBBER,
   jobberAccessToken,
   postJson,
   type Stub,
   stubbedRuntime,
-  TOKEN_URL,
   userJwt,
   withRuntime,
 } from "../_shared/testing_db.ts";
@@ -33,23 +33,6 @@ const runtime = (base: Record<string, string | undefined>, fetchStub: Stub, logs
 
 const complete = (body: unknown, token?: string) => postJson("jobber-complete", body, { token });
 
-interface FakeJobber {
-  fetch: Stub;
-  tokenCalls: () => RecordedCall[];
-  graphqlCalls: () => RecordedCall[];
-}
-
-function fakeJobber(
-  token: (call: RecordedCall) => Response | Promise<Response>,
-  graphql: (call: RecordedCall) => Response | Promise<Response> = () => jsonReply(500, {}),
-): FakeJobber {
-  const fetch = stubFetch((call) => (call.url === TOKEN_URL ? token(call) : graphql(call)));
-  return {
-    fetch,
-    tokenCalls: () => fetch.calls.filter((c) => c.url === TOKEN_URL),
-    graphqlCalls: () => fetch.calls.filter((c) => c.url === GRAPHQL_URL),
-  };
-}
 
 const happyJobber = (tokens: { access: string; refresh: string }, account: { id: string; name: string }) =>
   fakeJobber(
