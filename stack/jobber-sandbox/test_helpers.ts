@@ -1,6 +1,7 @@
 // Shared by the *_test.ts files: start a sandbox, walk the OAuth flow, call GraphQL, receive webhooks.
 import type { SandboxOptions } from "./options.ts";
 import { type RunningSandbox, startSandbox } from "./server.ts";
+export { control, waitFor } from "../sandbox_testing.ts";
 
 export const REDIRECT = "http://127.0.0.1:1/callback";
 export const VERSION = "2025-04-16";
@@ -112,22 +113,6 @@ export async function gql(
   return await res.json();
 }
 
-export async function control(
-  s: RunningSandbox,
-  method: string,
-  path: string,
-  body?: unknown,
-  // deno-lint-ignore no-explicit-any
-): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${s.url}/_sandbox${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: await res.json() };
-}
-
 export interface Received {
   body: string;
   headers: Headers;
@@ -159,12 +144,4 @@ export function manualClock(start: number) {
       t += ms;
     },
   };
-}
-
-export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("Timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

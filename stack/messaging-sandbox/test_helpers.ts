@@ -2,6 +2,7 @@
 // what it sends.
 import { LOCAL_MESSAGING, type MessagingSandboxOptions } from "./options.ts";
 import { type RunningMessagingSandbox, startSandbox } from "./server.ts";
+export { control, waitFor } from "../sandbox_testing.ts";
 
 export const SID = LOCAL_MESSAGING.twilioAccountSid;
 export const FROM = LOCAL_MESSAGING.twilioFromNumber;
@@ -55,20 +56,6 @@ export async function sendEmail(
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
-export async function control(
-  s: RunningMessagingSandbox,
-  method: string,
-  path: string,
-  body?: unknown,
-  // deno-lint-ignore no-explicit-any
-): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${s.url}/_sandbox${path}`, {
-    method,
-    ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: await res.json() };
-}
-
 export interface Received {
   url: string;
   body: string;
@@ -83,14 +70,6 @@ export function receiver(respond: (n: number) => number = () => 200) {
     return new Response(null, { status: respond(received.length) });
   });
   return { url: `http://127.0.0.1:${server.addr.port}/hook`, received, close: () => server.shutdown() };
-}
-
-export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("Timed out waiting");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 export const form = (r: Received) => Object.fromEntries(new URLSearchParams(r.body));
