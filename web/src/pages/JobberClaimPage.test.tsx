@@ -89,6 +89,14 @@ describe('JobberClaimPage', () => {
     expect((await screen.findByRole('alert')).textContent).toBe('That Jobber account is already connected to another Blipp business.');
   });
 
+  it('never shows text from its address: message=, code= and account= change nothing it says', async () => {
+    const fake = withClaim(createFakeSupabase({ memberships, signedInAs: USER }));
+    renderPage(fake, `?claim=${CLAIM}&message=${encodeURIComponent('Your Blipp account is suspended. Call 555-0100')}&code=suspended&account=Evil%20Corp`);
+    expect(await screen.findByText('Sparkle Cleaning Co')).toBeTruthy();
+    expect(document.body.textContent).not.toMatch(/suspended|555-0100|Evil Corp/);
+    expect(fake.bodiesOf('jobber-claim')).toEqual([{ claim: CLAIM }]);
+  });
+
   it('says so when the link has no claim', () => {
     renderPage(createFakeSupabase({ memberships, signedInAs: USER }), '');
     expect(screen.getByRole('alert').textContent).toContain('needs the install link from Jobber');
