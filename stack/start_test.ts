@@ -141,6 +141,15 @@ Deno.test({
       const health = await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/functions/v1/jobber-callback`, { redirect: "manual" });
       await health.body?.cancel();
       assert.equal(health.status, 302, "the functions answer through the gateway");
+      // Where to click: both sandboxes' pages are printed, and a person opening them gets a page.
+      for (const [label, port] of [["Jobber sandbox", ports.SANDBOX_PORT], ["Messaging sandbox", ports.MESSAGING_SANDBOX_PORT]] as const) {
+        const printed = `http://127.0.0.1:${port}/`;
+        assert.match(run.output(), new RegExp(`${label} +${printed.replaceAll(".", "\\.")}`), `${label} is printed`);
+        const page = await fetch(printed);
+        assert.equal(page.status, 200, `${label} page answers`);
+        assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+        await page.body?.cancel();
+      }
 
       // SIGTERM to npm alone (a service manager's stop): npm hands it to the stack, which stops it all.
       Deno.kill(run.pid, "SIGTERM");
