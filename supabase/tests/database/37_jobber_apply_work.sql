@@ -5,7 +5,7 @@
 -- reopen / close cycles say so; a job Jobber deleted is only marked; a client Jobber deleted is
 -- marked removed.
 begin;
-select plan(30);
+select plan(31);
 
 select tests.create_review_fixture();
 update public.review_settings set enabled = false where business_id = tests.id('business_a');
@@ -97,6 +97,8 @@ select results_eq(
   'closed again: updated, and no second completion'
 );
 select is(pg_temp.completions('job_closed'), 1, 'close, reopen, close: still one job_closed completion');
+select is((select count(*)::int from public.review_decisions where business_id = tests.id('business_a')), 1,
+  'so still one decision, and so at most one review request, for the job');
 
 -- Never older
 select results_eq(
