@@ -146,6 +146,11 @@ describe('JobberConnectionCardView', () => {
     expect(live.textContent).toBe('Syncing customers… 800 of 1,200');
   });
 
+  it('announces the connection in one sentence, even for an account whose name ends with a full stop', () => {
+    renderCard(stateOf(connectedStatus({ account_name: 'Sparkle Cleaning Co.' })));
+    expect(screen.getByRole('status').textContent).toBe('Connected to Jobber as Sparkle Cleaning Co.');
+  });
+
   it('shows an indeterminate progress bar when the total is not known yet', () => {
     renderCard(stateOf(connectedStatus({ sync: { state: 'running', processed: 150, total: null } })));
     const bar = screen.getByRole('progressbar');

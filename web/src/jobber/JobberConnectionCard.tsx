@@ -4,6 +4,7 @@ import { canManageConnection, type CardState, type Role } from './state';
 import { isDisconnectedInJobber, type JobberStatus } from './status';
 import { useJobberConnection, type JobberConnection, type JobberSupabase, type UseJobberConnectionOptions } from './useJobberConnection';
 import './jobber.css';
+import { sentence } from '../lib/sentence';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -44,7 +45,7 @@ export function announce(state: CardState): string {
     case 'connecting':
       return 'Waiting for Jobber…';
     case 'connected':
-      return `Connected to Jobber${state.status.account_name ? ` as ${state.status.account_name}` : ''}.`;
+      return sentence(`Connected to Jobber${state.status.account_name ? ` as ${state.status.account_name}` : ''}`);
     case 'syncing':
       return syncProgressText(state.status);
     case 'needs_reconnect':

@@ -7,6 +7,7 @@ import { useMemberships, type Membership } from '../lib/useMemberships';
 import { useSession } from '../lib/useSession';
 import type { AppSupabase } from './DemoPage';
 import { SignInForm } from './SignInForm';
+import { sentence } from '../lib/sentence';
 
 /** The shape jobber-claim accepts; anything else cannot be an install link's claim. */
 const CLAIM_PATTERN = /^[A-Za-z0-9_-]{20,100}$/;
@@ -140,8 +141,8 @@ function ClaimChooser({ supabase, userId, claim, now }: { supabase: AppSupabase;
       <div className="jc-banner jc-banner-ok" role="status">
         <strong>
           {state.alreadyConnected
-            ? `${state.accountName} is already connected to ${state.businessName}.`
-            : `Connected ${state.accountName} to ${state.businessName}.`}
+            ? sentence(`${state.accountName} is already connected to ${state.businessName}`)
+            : sentence(`Connected ${state.accountName} to ${state.businessName}`)}
         </strong>
         <p>{state.alreadyConnected ? 'There is nothing more to do.' : 'Your Jobber clients are being imported into Blipp.'}</p>
       </div>

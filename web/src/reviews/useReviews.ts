@@ -25,6 +25,7 @@ import {
 import { problemFromDatabase, type FieldProblem, type SettingsPatch } from './settings';
 import { deriveReviewsState, type ReviewsCardState, type ReviewsData } from './state';
 import { channelNoun, decisionText, formatWhen, jobLabel } from './words';
+import { sentence } from '../lib/sentence';
 
 export type ReviewsSupabase = Pick<SupabaseClient, 'from' | 'functions' | 'rpc'>;
 
@@ -290,7 +291,7 @@ export function useReviews(supabase: ReviewsSupabase, businessId: string, { poll
       const who = item.customer?.name ?? 'the customer';
       setNotice(first && first.status === 'scheduled'
         ? `Approved: the ${channelNoun(first.channel)} to ${who} goes out at ${formatWhen(first.scheduled_for, Date.now())}.`
-        : `Approved the request to ${who}.`);
+        : sentence(`Approved the request to ${who}`));
     }
   }, [act, rpcSummary]);
 
