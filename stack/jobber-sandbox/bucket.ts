@@ -1,41 +1,23 @@
+import { RefillingBucket } from "../refilling_bucket.ts";
+
 /**
- * Jobber's query-cost leaky bucket: `max` points, refilled continuously at `restoreRate`
- * points per second. Pure apart from the injected clock.
+ * Jobber's query-cost leaky bucket: `max` points, refilled continuously at `restoreRate` points per
+ * second. A charge may drive it below zero; it simply takes longer to recover.
  */
-export class CostBucket {
-  private available: number;
-  private at: number;
-
-  constructor(private max: number, private restoreRate: number, private now: () => number) {
-    this.available = max;
-    this.at = now();
-  }
-
+export class CostBucket extends RefillingBucket {
   currentlyAvailable(): number {
-    const t = this.now();
-    this.available = Math.min(this.max, this.available + ((t - this.at) / 1000) * this.restoreRate);
-    this.at = t;
-    return this.available;
+    return this.current();
   }
 
-  /** Charges may drive the bucket below zero; it simply takes longer to recover. */
   charge(points: number): void {
-    this.currentlyAvailable();
-    this.available -= points;
-  }
-
-  configure(max: number, restoreRate: number): void {
-    this.currentlyAvailable();
-    this.max = max;
-    this.restoreRate = restoreRate;
-    this.available = Math.min(this.available, max);
+    this.spend(points);
   }
 
   status(): { maximumAvailable: number; currentlyAvailable: number; restoreRate: number } {
     return {
-      maximumAvailable: this.max,
-      currentlyAvailable: Math.floor(this.currentlyAvailable()),
-      restoreRate: this.restoreRate,
+      maximumAvailable: this.capacity,
+      currentlyAvailable: Math.floor(this.current()),
+      restoreRate: this.perSecond,
     };
   }
 }

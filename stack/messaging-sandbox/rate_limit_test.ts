@@ -3,7 +3,7 @@ import { TokenBucket } from "./rate_limit.ts";
 
 Deno.test("a bucket allows its burst, then one message per 1/rate seconds", () => {
   let t = 0;
-  const bucket = new TokenBucket(10, 3, () => t);
+  const bucket = new TokenBucket(3, 10, () => t); // a burst of 3, then 10 a second
   assert.deepEqual([bucket.take(), bucket.take(), bucket.take()].map((r) => r.ok), [true, true, true]);
   const refused = bucket.take();
   assert.ok(!refused.ok && refused.waitMs === 100);
