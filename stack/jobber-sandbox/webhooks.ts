@@ -1,3 +1,4 @@
+import { BackgroundSender } from "../background_sender.ts";
 import type { Counters } from "./counters.ts";
 import { type Faults, switchedOn } from "./faults.ts";
 import { isoSeconds } from "./ids.ts";
@@ -46,13 +47,10 @@ export class WebhookDispatcher {
   subscriptions = new Map<FiredTopic, string>();
   events: WebhookEvent[] = [];
   private seq = 0;
-  /** Bumped by reset so retries of events from before it are abandoned. */
-  private epoch = 0;
-  private timers = new Set<ReturnType<typeof setTimeout>>();
-  private inflight = new Set<Promise<void>>();
+  /** Retries and held events from before a reset are abandoned with it. */
+  private background = new BackgroundSender();
   private held: WebhookEvent[] = [];
   private heldTimer: ReturnType<typeof setTimeout> | null = null;
-  private closing = new AbortController();
 
   constructor(private deps: Deps) {}
 
@@ -62,9 +60,7 @@ export class WebhookDispatcher {
   }
 
   reset(defaultUrl: string): void {
-    this.epoch++;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.background.reset();
     this.held = [];
     this.heldTimer = null;
     this.events = [];
@@ -92,7 +88,7 @@ export class WebhookDispatcher {
     if (event.state !== "pending") return event;
     if (faults.reorder) {
       this.held.push(event);
-      this.heldTimer ??= this.later(faults.reorderWindowMs, () => this.flushHeld());
+      this.heldTimer ??= this.background.later(faults.reorderWindowMs, () => this.flushHeld());
     } else {
       void this.send(event);
     }
@@ -105,16 +101,14 @@ export class WebhookDispatcher {
    */
   flushHeld(): void {
     if (this.heldTimer !== null) {
-      clearTimeout(this.heldTimer);
-      this.timers.delete(this.heldTimer);
+      this.background.cancel(this.heldTimer);
       this.heldTimer = null;
     }
     const batch = this.held.reverse();
     this.held = [];
-    const task = (async () => {
+    void this.background.track((async () => {
       for (const event of batch) await Promise.all(this.send(event));
-    })().finally(() => this.inflight.delete(task));
-    this.inflight.add(task);
+    })());
   }
 
   private send(event: WebhookEvent): Promise<void>[] {
@@ -122,24 +116,12 @@ export class WebhookDispatcher {
     return Array.from({ length: copies }, () => this.attempt(event, 1));
   }
 
-  private later(ms: number, fn: () => void): ReturnType<typeof setTimeout> {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
-    return timer;
-  }
-
   private attempt(event: WebhookEvent, attempt: number): Promise<void> {
-    if (this.closing.signal.aborted || event.url === null) return Promise.resolve();
-    const task = this.deliver(event, attempt).finally(() => this.inflight.delete(task));
-    this.inflight.add(task);
-    return task;
+    if (event.url === null) return Promise.resolve();
+    return this.background.track(this.deliver(event, attempt));
   }
 
   private async deliver(event: WebhookEvent, attempt: number): Promise<void> {
-    const epoch = this.epoch;
     const faults = this.deps.faults().webhooks;
     const timeKey = faults.oldSpelling ? "occuredAt" : "occurredAt";
     const body = JSON.stringify({
@@ -156,20 +138,12 @@ export class WebhookDispatcher {
     const signature = await signBody(body, this.deps.secret());
     event.attempts++;
     this.deps.counters.webhooks.sent++;
-    let status = 0;
-    try {
-      const res = await fetch(event.url!, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-jobber-hmac-sha256": signature },
-        body,
-        signal: AbortSignal.any([AbortSignal.timeout(DELIVERY_TIMEOUT_MS), this.closing.signal]),
-      });
-      status = res.status;
-      await res.body?.cancel();
-    } catch {
-      status = 0;
-    }
-    if (this.closing.signal.aborted || epoch !== this.epoch) return;
+    let status = await this.background.post(
+      event.url!,
+      { headers: { "content-type": "application/json", "x-jobber-hmac-sha256": signature }, body },
+      DELIVERY_TIMEOUT_MS,
+    );
+    if (status === null) return;
     // A slow receiver's answer arrives after Jobber stopped waiting: no status, a failed attempt.
     if (switchedOn(faults.slow, event.topic)) status = 0;
     event.lastStatus = status;
@@ -186,21 +160,15 @@ export class WebhookDispatcher {
       if (event.state !== "delivered") event.state = "failed";
       return;
     }
-    this.later(faults.retryBaseMs * 2 ** (attempt - 1), () => void this.attempt(event, attempt + 1));
+    this.background.later(faults.retryBaseMs * 2 ** (attempt - 1), () => void this.attempt(event, attempt + 1));
   }
 
   /** Resolves once nothing is queued or in flight (tests use it to wait for deliveries). */
-  async idle(): Promise<void> {
-    while (this.inflight.size > 0 || this.timers.size > 0) {
-      if (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-      else await new Promise((r) => setTimeout(r, 10));
-    }
+  idle(): Promise<void> {
+    return this.background.idle();
   }
 
-  async close(): Promise<void> {
-    this.closing.abort();
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    await Promise.allSettled([...this.inflight]);
+  close(): Promise<void> {
+    return this.background.close();
   }
 }

@@ -1,5 +1,6 @@
 // Everything the sandbox sends on its own: status callbacks and inbound texts (form-encoded,
 // X-Twilio-Signature) and Resend events (JSON, Svix headers), with the callback faults applied.
+import { BackgroundSender } from "../background_sender.ts";
 import type { Counters } from "./counters.ts";
 import type { Faults } from "./faults.ts";
 import type { Logger } from "./log.ts";
@@ -31,23 +32,15 @@ interface Pending {
 }
 
 export class Outbox {
-  private epoch = 0;
-  private timers = new Set<ReturnType<typeof setTimeout>>();
-  private inflight = new Set<Promise<void>>();
+  private background = new BackgroundSender();
   /** Per message, the callbacks a `reorder` fault is holding until the message's last one. */
   private held = new Map<string, Pending[]>();
-  private closing = new AbortController();
 
   constructor(private deps: OutboxDeps) {}
 
   /** Runs `fn` after `ms` unless the sandbox is reset or closed first. */
   later(ms: number, fn: () => void): void {
-    const epoch = this.epoch;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (epoch === this.epoch && !this.closing.signal.aborted) fn();
-    }, Math.max(0, ms));
-    this.timers.add(timer);
+    this.background.later(ms, fn);
   }
 
   /**
@@ -88,14 +81,8 @@ export class Outbox {
   }
 
   /** Sends one request now and returns its HTTP status (inbound replies show it on the page). */
-  async sendNow(pending: Pending): Promise<number> {
-    let status = 0;
-    const task = this.attempt(pending, 1).then((s) => {
-      status = s;
-    });
-    this.track(task);
-    await task;
-    return status;
+  sendNow(pending: Pending): Promise<number> {
+    return this.track(this.attempt(pending, 1));
   }
 
   private async sendCopies(pending: Pending): Promise<void> {
@@ -108,32 +95,19 @@ export class Outbox {
   }
 
   private async attempt(p: Pending, attempt: number): Promise<number> {
-    const epoch = this.epoch;
     const entry = this.entry(p, null, attempt);
     p.record.deliveries.push(entry);
     this.deps.counters.callbacks.sent++;
-    let status = 0;
-    try {
-      const init = p.kind === "twilio" ? await this.twilioRequest(p) : await this.svixRequest(p);
-      const res = await fetch(p.url, {
-        ...init,
-        method: "POST",
-        redirect: "manual",
-        signal: AbortSignal.any([AbortSignal.timeout(DELIVERY_TIMEOUT_MS), this.closing.signal]),
-      });
-      status = res.status;
-      await res.body?.cancel();
-    } catch {
-      status = 0;
-    }
-    if (this.closing.signal.aborted || epoch !== this.epoch) return status;
+    const init = p.kind === "twilio" ? await this.twilioRequest(p) : await this.svixRequest(p);
+    const status = await this.background.post(p.url, init, DELIVERY_TIMEOUT_MS);
+    if (status === null) return 0;
     entry.result = status;
     const ok = status >= 200 && status < 300;
     if (ok) this.deps.counters.callbacks.delivered++;
     else this.deps.counters.callbacks.failed++;
     this.deps.log("callback", { what: p.what, status, attempt });
     if (!ok && p.kind === "svix" && attempt < SVIX_ATTEMPTS) {
-      this.later(SVIX_RETRY_BASE_MS * 2 ** (attempt - 1), () => this.track(this.attempt(p, attempt + 1).then(() => {})));
+      this.later(SVIX_RETRY_BASE_MS * 2 ** (attempt - 1), () => void this.track(this.attempt(p, attempt + 1)));
     }
     return status;
   }
@@ -167,30 +141,23 @@ export class Outbox {
     };
   }
 
-  private track(task: Promise<unknown>): void {
-    const p = task.then(() => {}, () => {}).finally(() => this.inflight.delete(p));
-    this.inflight.add(p);
+  private track<T>(task: Promise<T>): Promise<T> {
+    return this.background.track(task);
   }
 
   /** Forgets everything scheduled; timers from before are abandoned. */
   reset(): void {
-    this.epoch++;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.background.reset();
     this.held.clear();
   }
 
   /** Resolves once nothing is scheduled or in flight (tests wait on it). */
-  async idle(): Promise<void> {
-    while (this.inflight.size > 0 || this.timers.size > 0) {
-      if (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-      else await new Promise((r) => setTimeout(r, 10));
-    }
+  idle(): Promise<void> {
+    return this.background.idle();
   }
 
   async close(): Promise<void> {
-    this.closing.abort();
-    this.reset();
-    await Promise.allSettled([...this.inflight]);
+    this.held.clear();
+    await this.background.close();
   }
 }
