@@ -79,9 +79,9 @@ Deno.test("malformed values name the variable and never echo a secret", () => {
   const token = message(() => loadMessagingConfig({ ...TWILIO, TWILIO_AUTH_TOKEN: "s3cret-token\n" }, SUPABASE));
   assert.match(token, /TWILIO_AUTH_TOKEN has leading or trailing whitespace/);
   assert.equal(token.includes("s3cret"), false);
-  const key = message(() => loadMessagingConfig({ ...RESEND, RESEND_API_KEY: "sk_live_abc" }, SUPABASE));
+  const key = message(() => loadMessagingConfig({ ...RESEND, RESEND_API_KEY: "not-a-resend-key-0001" }, SUPABASE));
   assert.match(key, /RESEND_API_KEY must be a Resend API key/);
-  assert.equal(key.includes("sk_live_abc"), false);
+  assert.equal(key.includes("not-a-resend-key-0001"), false);
   assert.match(message(() => loadMessagingConfig({ ...RESEND, RESEND_WEBHOOK_SECRET: "secret" }, SUPABASE)), /RESEND_WEBHOOK_SECRET must be/);
   assert.match(message(() => loadMessagingConfig({ ...RESEND, EMAIL_FROM: "Blipp" }, SUPABASE)), /EMAIL_FROM must be an address/);
   assert.match(message(() => loadMessagingConfig({ ...TWILIO, TWILIO_API_BASE: "api.twilio.com" }, SUPABASE)), /TWILIO_API_BASE must be an http\(s\) URL/);
