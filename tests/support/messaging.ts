@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { loadMessagingConfig } from '../../supabase/functions/_shared/messaging/config.ts';
 import { createSenders } from '../../supabase/functions/_shared/messaging/senders.ts';
 import { LOCAL_MESSAGING } from '../../stack/messaging-sandbox/options.ts';
+import { control } from '../../stack/sandbox_testing.ts';
 import { stack } from './stack';
 
 export { LOCAL_MESSAGING };
@@ -30,13 +31,8 @@ export function sandboxSenders(opts: { fetch?: typeof fetch; env?: Record<string
   return { config, ...createSenders(config, { fetch: opts.fetch ?? fetch, now: () => new Date() }) };
 }
 
-export async function sandbox(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${stack.messagingSandboxUrl}/_sandbox${path}`, {
-    method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: await res.json() };
-}
+/** The messaging sandbox's control API: its status and body, whatever the status. */
+export const sandbox = (method: string, path: string, body?: unknown) => control({ url: stack.messagingSandboxUrl }, method, path, body);
 
 export interface Hit {
   path: string;

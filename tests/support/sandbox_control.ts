@@ -1,13 +1,7 @@
 // The Jobber sandbox's control API (/_sandbox/*, in the README), as every test helper calls it:
-// JSON in and out, and an error naming the call and the sandbox's answer when it is not a 2xx.
+// the stack's one JSON call (stack/sandbox_connect.ts), so a non-2xx throws naming the answer.
+import { callJson } from '../../stack/sandbox_connect.ts';
 import { stack } from './stack';
 
-export async function sandboxControl<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.sandboxUrl}/_sandbox/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`sandbox ${method} ${path} answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
+export const sandboxControl = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+  callJson<T>(stack.sandboxUrl, method, `/_sandbox/${path}`, body);
