@@ -1,8 +1,9 @@
 import { RefillingBucket } from "../refilling_bucket.ts";
 
 /**
- * Jobber's query-cost leaky bucket: `max` points, refilled continuously at `restoreRate` points per
- * second. A charge may drive it below zero; it simply takes longer to recover.
+ * Jobber's query-cost leaky bucket: its capacity is Jobber's `maximumAvailable` points, refilled
+ * continuously at `restoreRate` (perSecond) points a second. A charge may drive it below zero; it
+ * simply takes longer to recover.
  */
 export class CostBucket extends RefillingBucket {
   currentlyAvailable(): number {

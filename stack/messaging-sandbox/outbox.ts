@@ -60,12 +60,12 @@ export class Outbox {
       this.held.set(key, list);
       if (!last) return;
       this.held.delete(key);
-      this.track((async () => {
+      this.background.track((async () => {
         for (const p of list.reverse()) await this.sendCopies(p);
       })());
       return;
     }
-    const send = () => this.track(this.sendCopies(pending));
+    const send = () => this.background.track(this.sendCopies(pending));
     if (faults.delayMs > 0) this.later(faults.delayMs, send);
     else send();
   }
@@ -74,7 +74,7 @@ export class Outbox {
   flushHeld(): void {
     for (const [key, list] of this.held) {
       this.held.delete(key);
-      this.track((async () => {
+      this.background.track((async () => {
         for (const p of list.reverse()) await this.sendCopies(p);
       })());
     }
@@ -82,7 +82,7 @@ export class Outbox {
 
   /** Sends one request now and returns its HTTP status (inbound replies show it on the page). */
   sendNow(pending: Pending): Promise<number> {
-    return this.track(this.attempt(pending, 1));
+    return this.background.track(this.attempt(pending, 1));
   }
 
   private async sendCopies(pending: Pending): Promise<void> {
@@ -107,7 +107,7 @@ export class Outbox {
     else this.deps.counters.callbacks.failed++;
     this.deps.log("callback", { what: p.what, status, attempt });
     if (!ok && p.kind === "svix" && attempt < SVIX_ATTEMPTS) {
-      this.later(SVIX_RETRY_BASE_MS * 2 ** (attempt - 1), () => void this.track(this.attempt(p, attempt + 1)));
+      this.later(SVIX_RETRY_BASE_MS * 2 ** (attempt - 1), () => void this.background.track(this.attempt(p, attempt + 1)));
     }
     return status;
   }
@@ -139,10 +139,6 @@ export class Outbox {
       },
       body,
     };
-  }
-
-  private track<T>(task: Promise<T>): Promise<T> {
-    return this.background.track(task);
   }
 
   /** Forgets everything scheduled; timers from before are abandoned. */
